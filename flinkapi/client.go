@@ -1,0 +1,181 @@
+package flinkapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/singleflight"
+)
+
+// userAgent identifies the client to the JobManager and to proxies.
+const userAgent = "flinkscale-flinkapi/1"
+
+// Client talks to one Flink JobManager's REST API. Every method takes a ctx
+// first, returns promptly when it is cancelled, and retries only what is safe
+// to repeat (see Config). A Client is safe for concurrent use; create one per
+// JobManager and share it.
+type Client struct {
+	base    *url.URL
+	http    *retryablehttp.Client
+	header  http.Header
+	maxBody int64
+	log     *slog.Logger
+
+	names     *nameCache
+	nameGroup singleflight.Group
+}
+
+// New returns a Client for cfg, or an error wrapping ErrInvalidConfig.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	base, err := cfg.baseURL()
+	if err != nil {
+		return nil, err
+	}
+	hc, err := cfg.httpClient()
+	if err != nil {
+		return nil, err
+	}
+	return &Client{
+		base:    base,
+		http:    newRetryClient(hc, cfg),
+		header:  cfg.Header.Clone(),
+		maxBody: cfg.MaxResponseBytes,
+		log:     cfg.Logger,
+		names:   newNameCache(cfg.MetricNamesTTL),
+	}, nil
+}
+
+// call describes one REST call.
+type call struct {
+	method string
+	path   string // escaped path below the base URL, starting with "/"
+	query  url.Values
+	body   any   // JSON-encoded when non-nil
+	want   []int // statuses that mean success; default 200
+	out    any   // JSON-decoded into when non-nil
+}
+
+// do performs c: it encodes the body, sends it through the retrying
+// transport, classifies a failure, and decodes the answer. The response body
+// is always read (up to the size limit) and closed.
+func (cl *Client) do(ctx context.Context, c call) error {
+	req, err := cl.newRequest(ctx, c)
+	if err != nil {
+		return err
+	}
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		return cl.transportError(ctx, c, err)
+	}
+	body, readErr := cl.readBody(resp)
+	if readErr != nil {
+		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, readErr)
+	}
+	want := c.want
+	if want == nil {
+		want = []int{http.StatusOK}
+	}
+	if !slices.Contains(want, resp.StatusCode) {
+		return newError(c.method, c.path, resp.StatusCode, body)
+	}
+	if c.out == nil {
+		return nil
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return fmt.Errorf("%w: %s %s: empty body with status %d", ErrDecode, c.method, c.path, resp.StatusCode)
+	}
+	if err := json.Unmarshal(body, c.out); err != nil {
+		return fmt.Errorf("%w: %s %s: %w", ErrDecode, c.method, c.path, err)
+	}
+	return nil
+}
+
+func (cl *Client) newRequest(ctx context.Context, c call) (*retryablehttp.Request, error) {
+	u := *cl.base
+	u.Path = cl.base.Path + c.path
+	u.RawQuery = c.query.Encode()
+	var body any
+	if c.body != nil {
+		b, err := json.Marshal(c.body)
+		if err != nil {
+			return nil, fmt.Errorf("flinkapi: %s %s: encode request: %w", c.method, c.path, err)
+		}
+		body = b
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, c.method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, err)
+	}
+	for k, vs := range cl.header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if c.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// readBody reads and closes resp.Body, refusing more than maxBody bytes.
+func (cl *Client) readBody(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, cl.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read response (status %d): %w", resp.StatusCode, err)
+	}
+	if int64(len(b)) > cl.maxBody {
+		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrResponseTooLarge, resp.StatusCode, cl.maxBody)
+	}
+	return b, nil
+}
+
+// transportError wraps an error from the transport. A cancelled or expired
+// ctx is returned as such; a transient error that outlived the retries also
+// wraps ErrUnavailable.
+func (cl *Client) transportError(ctx context.Context, c call, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ctxErr)
+	}
+	if transient, _ := checkRetry(ctx, nil, err); transient {
+		return fmt.Errorf("flinkapi: %s %s: %w: %w", c.method, c.path, ErrUnavailable, err)
+	}
+	return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, err)
+}
+
+// newError builds the *Error for an unexpected status, parsing Flink's
+// {"errors": [...]} body when there is one.
+func newError(method, path string, status int, body []byte) *Error {
+	e := &Error{Method: method, Path: path, Status: status}
+	var eb struct {
+		Errors []string `json:"errors"`
+	}
+	if json.Unmarshal(body, &eb) == nil && len(eb.Errors) > 0 {
+		e.Errors = eb.Errors
+	} else if len(body) > 0 {
+		const maxShown = 512
+		e.Body = string(body[:min(len(body), maxShown)])
+	}
+	e.class = classify(status, e.Errors)
+	return e
+}
+
+// decodeMissing reports a well-formed body that lacks a field the call
+// cannot do without: an error, never a zero value.
+func decodeMissing(method, path, field string) error {
+	return fmt.Errorf("%w: %s %s: field %q is missing", ErrDecode, method, path, field)
+}

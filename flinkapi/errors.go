@@ -1,0 +1,177 @@
+package flinkapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Sentinel errors. Every error the client returns wraps at most one of the
+// status classes (ErrNotFound, ErrConflict, ErrUnavailable,
+// ErrCheckpointingDisabled) so that errors.Is answers the question a caller
+// acts on.
+var (
+	// ErrInvalidConfig is wrapped by every error New returns for a bad Config.
+	ErrInvalidConfig = errors.New("flinkapi: invalid config")
+	// ErrInvalidRequest is wrapped when a call is refused before any I/O: a
+	// malformed ID, a parallelism below 1, an unknown vertex.
+	ErrInvalidRequest = errors.New("flinkapi: invalid request")
+	// ErrNotFound: Flink answered 404 (unknown job, vertex or trigger ID).
+	ErrNotFound = errors.New("flinkapi: not found")
+	// ErrConflict: Flink answered 409, for example cancelling a job that has
+	// already reached another terminal state.
+	ErrConflict = errors.New("flinkapi: conflict")
+	// ErrUnavailable: the JobManager could not serve the call and the retries
+	// were spent: 502, 503, 504 or 429, or a connection error.
+	ErrUnavailable = errors.New("flinkapi: unavailable")
+	// ErrCheckpointingDisabled: the job runs without checkpointing, so it has
+	// no checkpoint statistics or configuration. Flink answers 404 with an
+	// explanatory message; the client tells it apart from an unknown job.
+	ErrCheckpointingDisabled = errors.New("flinkapi: checkpointing is not enabled for the job")
+	// ErrDecode: the response body was not the JSON the call expects. A
+	// decode failure never yields a zero value.
+	ErrDecode = errors.New("flinkapi: cannot decode response")
+	// ErrResponseTooLarge: the response body exceeded Config.MaxResponseBytes.
+	ErrResponseTooLarge = errors.New("flinkapi: response body too large")
+	// ErrOperationFailed is wrapped by *OperationError: an asynchronous
+	// operation (savepoint, stop) completed with a failure cause.
+	ErrOperationFailed = errors.New("flinkapi: asynchronous operation failed")
+)
+
+// Error is an HTTP error answer from the JobManager. Use errors.As to read
+// it; errors.Is matches it against the sentinel of its status class.
+type Error struct {
+	// Method and Path name the call ("GET", "/jobs/<id>"), without the query.
+	Method string
+	Path   string
+	// Status is the HTTP status code.
+	Status int
+	// Errors holds Flink's error strings from an {"errors": [...]} body.
+	Errors []string
+	// Body is the start of the body (at most 512 bytes) when it was not
+	// Flink's error format, for example an HTML page from a proxy.
+	Body string
+
+	class error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "flinkapi: %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	switch {
+	case len(e.Errors) > 0:
+		b.WriteString(": ")
+		b.WriteString(firstLine(strings.Join(e.Errors, "; ")))
+	case e.Body != "":
+		b.WriteString(": ")
+		b.WriteString(firstLine(e.Body))
+	}
+	return b.String()
+}
+
+// Unwrap returns the sentinel of the error's status class, or nil.
+func (e *Error) Unwrap() error { return e.class }
+
+// Messages that Flink's checkpoint handlers send with a 404 when the job has
+// no checkpointing, as opposed to the job being unknown.
+var checkpointingDisabledMessages = []string{
+	"Checkpointing has not been enabled",    // GET /jobs/:jobid/checkpoints
+	"Checkpointing is not enabled for this", // GET /jobs/:jobid/checkpoints/config
+}
+
+// classify picks the sentinel for an HTTP error status.
+func classify(status int, messages []string) error {
+	switch status {
+	case http.StatusNotFound:
+		for _, m := range messages {
+			for _, want := range checkpointingDisabledMessages {
+				if strings.Contains(m, want) {
+					return ErrCheckpointingDisabled
+				}
+			}
+		}
+		return ErrNotFound
+	case http.StatusConflict:
+		return ErrConflict
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return ErrUnavailable
+	}
+	return nil
+}
+
+// OperationError reports an asynchronous operation that completed with a
+// failure. It wraps ErrOperationFailed.
+//
+// For a stop-with-savepoint, a failure can still carry a savepoint: when the
+// savepoint succeeded but the tasks did not finish, Flink fails the job over
+// and reports the savepoint path inside the cause. Callers that care (the
+// drain package) inspect Cause.
+type OperationError struct {
+	JobID     JobID
+	TriggerID TriggerID
+	Cause     FailureCause
+}
+
+// Error implements error.
+func (e *OperationError) Error() string {
+	return fmt.Sprintf("flinkapi: operation %s on job %s failed: %s", e.TriggerID, e.JobID, e.Cause.Summary())
+}
+
+// Unwrap returns ErrOperationFailed.
+func (e *OperationError) Unwrap() error { return ErrOperationFailed }
+
+// FailureCause is Flink's serialized exception. On the wire it carries the
+// exception class and its stack trace as text besides the Java-serialized
+// bytes (the spec lists only the latter).
+type FailureCause struct {
+	// Class is the Java exception class, e.g. "java.util.concurrent.CompletionException".
+	Class string `json:"class,omitempty"`
+	// StackTrace is the printed stack trace, causes included.
+	StackTrace string `json:"stack-trace,omitempty"`
+	// SerializedThrowable is the Java-serialized exception (base64); opaque to Go.
+	SerializedThrowable string `json:"serialized-throwable,omitempty"`
+}
+
+// Summary returns a one-line description: the first line of the stack trace
+// (which names the class and message), or the class alone.
+func (f FailureCause) Summary() string {
+	if line := firstLine(f.StackTrace); line != "" {
+		return line
+	}
+	if f.Class != "" {
+		return f.Class
+	}
+	return "unknown cause"
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return strings.TrimSpace(s[:i])
+	}
+	return s
+}
+
+// stoppingExceptionPrefix starts the message of Flink's
+// StopWithSavepointStoppingException: the savepoint was written but the job
+// failed while its tasks were finishing.
+const stoppingExceptionPrefix = "A savepoint has been created at: "
+
+// SavepointPath returns the savepoint path a stop-with-savepoint failure
+// carries when the savepoint itself succeeded and only the stopping failed
+// (Flink's StopWithSavepointStoppingException). Flink's Kubernetes operator
+// treats that case as a completed savepoint at this path.
+func (f FailureCause) SavepointPath() (string, bool) {
+	i := strings.Index(f.StackTrace, stoppingExceptionPrefix)
+	if i < 0 {
+		return "", false
+	}
+	rest := f.StackTrace[i+len(stoppingExceptionPrefix):]
+	end := strings.Index(rest, ", but the corresponding job")
+	if end <= 0 {
+		return "", false
+	}
+	return rest[:end], true
+}

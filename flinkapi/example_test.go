@@ -1,0 +1,154 @@
+package flinkapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+)
+
+// exampleCluster starts a fake JobManager with one running job: a source
+// with four subtasks feeding a keyed aggregation with two.
+func exampleCluster() (*flinktest.Server, flinkapi.JobID, []flinkapi.VertexID) {
+	srv, err := flinktest.NewServer(flinktest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	src, agg := flinkapi.VertexID("0a448493b4782967b150582570326227"), flinkapi.VertexID("ea632d67b7d595e5b851708ae9ad79d6")
+	id, err := srv.AddJob(flinktest.JobSpec{
+		Name: "orders",
+		Vertices: []flinktest.VertexSpec{
+			{ID: src, Name: "Source: orders", Parallelism: 4},
+			{ID: agg, Name: "Aggregate", Parallelism: 2, Inputs: []flinktest.Input{{From: src, ShipStrategy: flinkapi.ShipHash}}},
+		},
+		Checkpointing: &flinktest.CheckpointingSpec{},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv.Metrics().SetSubtaskMetric(id, src, "busyTimeMsPerSecond", 200, 400, 600, 800)
+	return srv, id, []flinkapi.VertexID{src, agg}
+}
+
+func Example() {
+	srv, job, _ := exampleCluster()
+	defer srv.Close()
+	ctx := context.Background()
+
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	d, err := c.JobDetails(ctx, job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.Name, d.State)
+	for _, v := range d.Vertices {
+		keyed := false
+		for _, in := range d.Inputs(v.ID) {
+			keyed = keyed || in.IsKeyed()
+		}
+		fmt.Printf("%s: parallelism %d of %d, keyed input %v\n", v.Name, v.Parallelism, v.MaxParallelism, keyed)
+	}
+	// Output:
+	// orders RUNNING
+	// Source: orders: parallelism 4 of 128, keyed input false
+	// Aggregate: parallelism 2 of 128, keyed input true
+}
+
+func ExampleClient_VertexMetrics() {
+	srv, job, vs := exampleCluster()
+	defer srv.Close()
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Flink would answer an empty array if any name were missing; the
+	// client asks only for names that exist and reports the others.
+	res, err := c.VertexMetrics(context.Background(), job, vs[0], flinkapi.MetricsQuery{
+		Names:        []string{"busyTimeMsPerSecond", "pendingRecords"},
+		Aggregations: []flinkapi.Aggregation{flinkapi.AggMax, flinkapi.AggAvg},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	busy := res.Metrics["busyTimeMsPerSecond"]
+	maxBusy, _ := busy.Value(flinkapi.AggMax)
+	avgBusy, _ := busy.Value(flinkapi.AggAvg)
+	fmt.Printf("busy max %.0f avg %.0f ms/s; missing %v\n", maxBusy, avgBusy, res.Missing)
+	// Output: busy max 800 avg 500 ms/s; missing [pendingRecords]
+}
+
+func ExampleClient_Rescale() {
+	srv, job, vs := exampleCluster()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	req, err := c.Rescale(ctx, job, map[flinkapi.VertexID]int{vs[1]: 6})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("aggregate bounds %+v\n", req[vs[1]].Parallelism)
+	d, err := c.JobDetails(ctx, job)
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, _ := d.Vertex(vs[1])
+	fmt.Println("aggregate parallelism", v.Parallelism)
+	// Output:
+	// aggregate bounds {LowerBound:1 UpperBound:6}
+	// aggregate parallelism 6
+}
+
+func ExampleClient_WaitOperation() {
+	srv, job, _ := exampleCluster()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Stop for good: drain (flush windows and timers), then savepoint.
+	tid, err := c.StopWithSavepoint(ctx, job, flinkapi.StopRequest{Drain: true, TargetDirectory: "s3://bucket/savepoints"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	location, err := c.WaitOperation(ctx, job, tid)
+	var opErr *flinkapi.OperationError
+	switch {
+	case errors.As(err, &opErr):
+		log.Fatalf("stop failed: %s", opErr.Cause.Summary())
+	case err != nil:
+		log.Fatal(err)
+	}
+	state, _ := c.JobStatus(ctx, job)
+	fmt.Println(strings.HasPrefix(location, "s3://bucket/savepoints/"), state)
+	// Output: true FINISHED
+}
+
+func ExampleClient_CheckpointConfig() {
+	srv, err := flinktest.NewServer(flinktest.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}}}) // no checkpointing
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.CheckpointConfig(context.Background(), job)
+	fmt.Println(errors.Is(err, flinkapi.ErrCheckpointingDisabled), errors.Is(err, flinkapi.ErrNotFound))
+	// Output: true false
+}

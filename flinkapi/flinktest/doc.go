@@ -1,0 +1,33 @@
+// Package flinktest is an in-process fake Flink JobManager for tests, in
+// the style of net/http/httptest: NewServer (or Start, in a test) listens
+// on loopback and serves the JobManager REST endpoints that flinkapi uses,
+// with Flink's wire format and its quirks:
+//
+//   - metric endpoints answer bare JSON arrays; without ?get= they list the
+//     metric names; the aggregated subtask endpoint answers an empty array
+//     for the whole request when any requested name is missing;
+//   - non-finite numbers are sent as the strings "NaN", "Infinity";
+//   - errors are {"errors": [...]} with 400, 404, 409 or 503;
+//   - checkpoint endpoints answer 404 with Flink's messages when the job has
+//     checkpointing disabled;
+//   - savepoint and stop are asynchronous operations, de-duplicated by
+//     triggerId, that complete after a configurable delay, succeed, fail
+//     with the job still running, or (stop) write the savepoint and then
+//     fail the job over;
+//   - PUT resource-requirements replaces every vertex's bounds and rescales
+//     the job through RESTARTING -> RUNNING with new timestamps;
+//   - PATCH /jobs/{jobid}/rescaling always answers 503, as Flink does.
+//
+// A job is a DAG of vertices (JobSpec). Metric values come from a
+// MetricsProvider: the server's own MetricStore by default, or one a
+// simulator supplies. Time comes from Config.Clock, and every state change
+// (operation completion, restart, cancel) is applied lazily when a request
+// or a test method looks at the job, so a virtual clock makes the server
+// deterministic and it runs no goroutines of its own.
+//
+// Faults are injected per route (InjectFault): an HTTP status for the next
+// N calls, added latency, or a dropped connection. Every request is logged
+// (Requests, CountRequests) for tests to assert on.
+//
+// A Server is safe for concurrent use.
+package flinktest

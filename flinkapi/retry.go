@@ -1,0 +1,102 @@
+package flinkapi
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Every call this client makes is safe to repeat, which is why every call is
+// retried:
+//   - GET reads;
+//   - PUT resource-requirements replaces the whole map with the same body;
+//   - PATCH cancel is idempotent (a second cancel answers 202 or 409);
+//   - POST savepoint and POST stop always carry a client-generated triggerId,
+//     and Flink starts at most one operation per triggerId (it keeps the
+//     result for rest.async.store-duration, 5 minutes by default).
+// A future call without such a guarantee must not go through the retrying
+// transport.
+
+// retryable reports whether an HTTP status is worth another attempt: the
+// JobManager or a proxy in front of it is temporarily unable to answer.
+func retryable(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkRetry is the retryablehttp.CheckRetry policy: retry transient
+// connection errors and the statuses above; stop at once when ctx is done.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		// retryablehttp's policy knows which transport errors are permanent
+		// (bad scheme, certificate, redirect loop); with err set it looks at
+		// nothing else.
+		return retryablehttp.DefaultRetryPolicy(ctx, nil, err)
+	}
+	return retryable(resp.StatusCode), nil
+}
+
+// backoff is exponential with jitter: attempt n waits a random duration in
+// [d/2, d] with d = min(waitMin*2^n, waitMax). A Retry-After header on a 429
+// or 503 is honoured, capped at waitMax.
+func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+			return min(time.Duration(s)*time.Second, waitMax)
+		}
+	}
+	d := waitMin
+	for i := 0; i < attempt && d < waitMax; i++ {
+		d *= 2
+	}
+	d = min(d, waitMax)
+	if d <= 1 {
+		return d
+	}
+	half := d / 2
+	return half + rand.N(d-half+1)
+}
+
+// newRetryClient wires the policy and logging into a retryablehttp client.
+// retryablehttp's own logger stays off: it would log full URLs. Our hooks log
+// method, path and attempt, never headers.
+func newRetryClient(hc *http.Client, cfg Config) *retryablehttp.Client {
+	log := cfg.Logger
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		Logger:       nil,
+		RetryWaitMin: cfg.RetryWaitMin,
+		RetryWaitMax: cfg.RetryWaitMax,
+		RetryMax:     cfg.MaxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		// Hand the last response back so the caller can classify it (503
+		// after the retries -> ErrUnavailable) and close its body.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if attempt > 0 {
+				log.LogAttrs(req.Context(), slog.LevelInfo, "flinkapi: retrying request",
+					slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("attempt", attempt+1))
+				return
+			}
+			log.LogAttrs(req.Context(), slog.LevelDebug, "flinkapi: request",
+				slog.String("method", req.Method), slog.String("path", req.URL.Path))
+		},
+		ResponseLogHook: func(_ retryablehttp.Logger, resp *http.Response) {
+			log.LogAttrs(resp.Request.Context(), slog.LevelDebug, "flinkapi: response",
+				slog.String("method", resp.Request.Method), slog.String("path", resp.Request.URL.Path),
+				slog.Int("status", resp.StatusCode))
+		},
+	}
+}

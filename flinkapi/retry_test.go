@@ -1,0 +1,166 @@
+package flinkapi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+)
+
+const statusRoute = "GET /jobs/{jobid}/status"
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name       string
+		faults     []flinktest.Fault
+		disable    bool
+		wantCalls  int
+		wantErr    error // nil: success
+		wantStatus int   // the *Error's status when the error is an HTTP answer
+	}{
+		{"503 twice then success", []flinktest.Fault{{Status: 503, Times: 2}}, false, 3, nil, 0},
+		{"dropped connection then success", []flinktest.Fault{{Drop: true}}, false, 2, nil, 0},
+		{"502, 504, 429 then success", []flinktest.Fault{{Status: 502}, {Status: 504}, {Status: 429}}, false, 4, nil, 0},
+		{"503 beyond the retries", []flinktest.Fault{{Status: 503, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 503},
+		{"dropped beyond the retries", []flinktest.Fault{{Drop: true, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 0},
+		{"404 is not retried", []flinktest.Fault{{Status: 404, Times: -1}}, false, 1, flinkapi.ErrNotFound, 404},
+		{"500 is not retried", []flinktest.Fault{{Status: 500, Times: -1}}, false, 1, errAny, 500},
+		{"retries disabled", []flinktest.Fault{{Status: 503}}, true, 1, flinkapi.ErrUnavailable, 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, flinktest.Config{}, func(c *flinkapi.Config) { c.DisableRetries = tt.disable })
+			id, _ := e.addJob(t, pipeline())
+			for _, f := range tt.faults {
+				if err := e.srv.InjectFault(statusRoute, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := e.c.JobStatus(context.Background(), id)
+			if got := e.srv.CountRequests(statusRoute); got != tt.wantCalls {
+				t.Errorf("%d attempts, want %d", got, tt.wantCalls)
+			}
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Errorf("err = %v, want success", err)
+			case tt.wantErr != nil && tt.wantErr != errAny && !errors.Is(err, tt.wantErr):
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			case tt.wantErr == errAny && err == nil:
+				t.Error("err = nil, want an error")
+			}
+			var apiErr *flinkapi.Error
+			if tt.wantStatus != 0 && (!errors.As(err, &apiErr) || apiErr.Status != tt.wantStatus) {
+				t.Errorf("err = %v, want an *Error with status %d", err, tt.wantStatus)
+			}
+		})
+	}
+}
+
+// errAny in a table means "some error, of no sentinel class".
+var errAny = errors.New("any error")
+
+// Cancelling ctx while the client waits between attempts returns at once:
+// the backoff here is an hour, so only a prompt return lets the test end.
+func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
+	e := newEnv(t, flinktest.Config{}, func(c *flinkapi.Config) {
+		c.RetryWaitMin, c.RetryWaitMax = time.Hour, time.Hour
+	})
+	id, _ := e.addJob(t, pipeline())
+	if err := e.srv.InjectFault(statusRoute, flinktest.Fault{Status: 503, Times: -1}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.c.JobStatus(ctx, id)
+		done <- err
+	}()
+	for e.srv.CountRequests(statusRoute) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("JobStatus did not return after its ctx was cancelled")
+	}
+	if n := e.srv.CountRequests(statusRoute); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
+	}
+}
+
+// Retry-After on a 429 is honoured (capped at RetryWaitMax).
+func TestRetryAfterIsCapped(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, `{"status":"RUNNING"}`)
+	}))
+	defer srv.Close()
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if st, err := c.JobStatus(ctx, "7a7c3291accebd10b6be8d4f8c8d8dfc"); err != nil || st != flinkapi.JobRunning {
+		t.Errorf("JobStatus = %q, %v; want RUNNING after one capped wait", st, err)
+	}
+}
+
+// Answers that are not what the call expects are errors, never zero values.
+func TestBadAnswers(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		limit  int64
+		want   error
+	}{
+		{"malformed JSON", 200, `{"jid": "7a7c3291accebd10b6be8d4f8c8d8dfc", "vertices": [`, 0, flinkapi.ErrDecode},
+		{"wrong shape", 200, `[1, 2, 3]`, 0, flinkapi.ErrDecode},
+		{"empty body", 200, ``, 0, flinkapi.ErrDecode},
+		{"well-formed but no jid", 200, `{"name": "x"}`, 0, flinkapi.ErrDecode},
+		{"oversize body", 200, `{"jid":"7a7c3291accebd10b6be8d4f8c8d8dfc","name":"` + strings.Repeat("x", 200) + `"}`, 128, flinkapi.ErrResponseTooLarge},
+		{"HTML error page from a proxy", 502, `<html><body>Bad Gateway</body></html>`, 0, flinkapi.ErrUnavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				fmt.Fprint(w, tt.body)
+			}))
+			defer srv.Close()
+			c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, DisableRetries: true, MaxResponseBytes: tt.limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := c.JobDetails(context.Background(), "7a7c3291accebd10b6be8d4f8c8d8dfc")
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if d.ID != "" || d.Vertices != nil {
+				t.Errorf("value with the error = %+v, want zero", d)
+			}
+			var apiErr *flinkapi.Error
+			if tt.status != 200 && (!errors.As(err, &apiErr) || !strings.Contains(apiErr.Body, "Bad Gateway")) {
+				t.Errorf("err = %#v, want *Error keeping the start of the body", err)
+			}
+		})
+	}
+}
