@@ -85,7 +85,8 @@ type VertexMetricsResult struct {
 // reports the others in Missing rather than returning an empty result. When
 // a cached list has gone stale (names vanished after a restart) the client
 // lists the names again and retries once. With a warm cache this costs one
-// REST call per vertex.
+// REST call per vertex. A vertex that reports no metrics at all (just
+// restarted) is listed again on every call until it does.
 func (c *Client) VertexMetrics(ctx context.Context, job JobID, vertex VertexID, q MetricsQuery) (VertexMetricsResult, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
 		return VertexMetricsResult{}, err
@@ -203,7 +204,12 @@ func (c *Client) vertexNames(ctx context.Context, job JobID, vertex VertexID, re
 			return nil, err
 		}
 		set := toSet(list)
-		c.names.put(key, set)
+		// An empty list is not cached: right after a (re)start a vertex has
+		// no metrics until the JobManager's fetcher runs (every 10s by
+		// default), and caching that would hide them for a whole TTL.
+		if len(set) > 0 {
+			c.names.put(key, set)
+		}
 		return set, nil
 	})
 	select {

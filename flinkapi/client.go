@@ -124,7 +124,9 @@ func (cl *Client) newRequest(ctx context.Context, c call) (*retryablehttp.Reques
 		}
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", userAgent)
+	}
 	if c.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

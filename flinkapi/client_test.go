@@ -19,7 +19,12 @@ import (
 )
 
 func TestConfigValidation(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "missing.pem")
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.pem")
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, newTestPKI(t).caPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		cfg  flinkapi.Config
@@ -44,7 +49,8 @@ func TestConfigValidation(t *testing.T) {
 		{"CA file missing", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CAFile: missing}}, false},
 		{"CA not PEM", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CAPEM: []byte("nope")}}, false},
 		{"cert without key", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CertPEM: []byte("x")}}, false},
-		{"file and inline", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CAFile: missing, CAPEM: []byte("x")}}, false},
+		{"CA file", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CAFile: caFile}}, true},
+		{"CA file and inline", flinkapi.Config{BaseURL: "https://jm", TLS: flinkapi.TLSConfig{CAFile: caFile, CAPEM: []byte("x")}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,12 +79,13 @@ type Config struct {
 // or PEM bytes read by the caller. Zero means the system roots and no client
 // certificate.
 type TLSConfig struct {
-	// CAFile and CAPEM add trusted CA certificates (PEM); when either is set,
-	// only they are trusted, not the system roots.
+	// CAFile or CAPEM (not both) holds the trusted CA certificates (PEM);
+	// when set, only they are trusted, not the system roots.
 	CAFile string
 	CAPEM  []byte
 	// CertFile and KeyFile (or CertPEM and KeyPEM) are the client certificate
-	// and key for mutual TLS. Set both or neither.
+	// and key for mutual TLS. Set both or neither, each as a file or as
+	// bytes, not both.
 	CertFile string
 	KeyFile  string
 	CertPEM  []byte
@@ -104,20 +105,14 @@ func (t TLSConfig) isZero() bool {
 // build turns the settings into a *tls.Config, reading the files.
 func (t TLSConfig) build() (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
-	if t.CAFile != "" || len(t.CAPEM) > 0 {
+	caPEM, err := pemFrom(t.CAPEM, t.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	if caPEM != nil {
 		pool := x509.NewCertPool()
-		for _, src := range []struct {
-			name string
-			pem  []byte
-			file string
-		}{{"CAPEM", t.CAPEM, ""}, {"CAFile", nil, t.CAFile}} {
-			pem, err := pemFrom(src.pem, src.file)
-			if err != nil {
-				return nil, err
-			}
-			if pem != nil && !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("%w: TLS.%s holds no PEM certificate", ErrInvalidConfig, src.name)
-			}
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, fmt.Errorf("%w: TLS CA holds no PEM certificate", ErrInvalidConfig)
 		}
 		tc.RootCAs = pool
 	}

@@ -10,14 +10,16 @@ import (
 // vertices with parallelism and accumulated IO counters, and its plan
 // (the edges between vertices).
 type JobDetails struct {
-	ID             JobID       `json:"jid"`
-	Name           string      `json:"name"`
-	IsStoppable    bool        `json:"isStoppable"`
-	State          JobState    `json:"state"`
-	StartTime      EpochMillis `json:"start-time"`
-	EndTime        EpochMillis `json:"end-time"`
-	Duration       Millis      `json:"duration"`
-	MaxParallelism int         `json:"maxParallelism"`
+	ID          JobID       `json:"jid"`
+	Name        string      `json:"name"`
+	IsStoppable bool        `json:"isStoppable"`
+	State       JobState    `json:"state"`
+	StartTime   EpochMillis `json:"start-time"`
+	EndTime     EpochMillis `json:"end-time"`
+	Duration    Millis      `json:"duration"`
+	// MaxParallelism is the job-level setting, -1 when the job does not set
+	// one; each Vertex carries its effective maxParallelism.
+	MaxParallelism int `json:"maxParallelism"`
 	// Now is the JobManager's clock when it answered.
 	Now EpochMillis `json:"now"`
 	// Timestamps holds, per state, the last time the job switched to it.

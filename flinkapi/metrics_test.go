@@ -214,3 +214,24 @@ func TestJobMetrics(t *testing.T) {
 		t.Errorf("JobMetrics without names = %v, want ErrInvalidRequest", err)
 	}
 }
+
+// A vertex that reports no metrics yet (just restarted) is listed again on
+// the next call instead of being cached as empty for a whole TTL.
+func TestEmptyNameListIsNotCached(t *testing.T) {
+	e := newEnv(t, flinktest.Config{})
+	id, vs := e.addJob(t, pipeline())
+	ctx := context.Background()
+	q := flinkapi.MetricsQuery{Names: []string{"busyTimeMsPerSecond"}}
+	res, err := e.c.VertexMetrics(ctx, id, vs[2], q)
+	if err != nil || len(res.Missing) != 1 {
+		t.Fatalf("before any metric: %+v, %v; want busyTimeMsPerSecond missing", res, err)
+	}
+	e.srv.Metrics().SetSubtaskMetric(id, vs[2], "busyTimeMsPerSecond", 7, 9)
+	res, err = e.c.VertexMetrics(ctx, id, vs[2], q)
+	if err != nil || len(res.Missing) != 0 {
+		t.Fatalf("once reported: %+v, %v; want it present", res, err)
+	}
+	if v, _ := res.Metrics["busyTimeMsPerSecond"].Value(flinkapi.AggMax); v != 9 {
+		t.Errorf("max = %v, want 9", v)
+	}
+}

@@ -164,3 +164,28 @@ func TestBadAnswers(t *testing.T) {
 		})
 	}
 }
+
+// RequestTimeout bounds each attempt: a JobManager that hangs once is
+// retried, and the call succeeds.
+func TestRequestTimeoutPerAttempt(t *testing.T) {
+	e := newEnv(t, flinktest.Config{}, func(c *flinkapi.Config) {
+		c.HTTPClient.Timeout = 0
+		c.RequestTimeout = 50 * time.Millisecond
+	})
+	id, _ := e.addJob(t, pipeline())
+	if err := e.srv.InjectFault(statusRoute, flinktest.Fault{Latency: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.c.JobStatus(context.Background(), id)
+	if err != nil || st != flinkapi.JobRunning {
+		t.Errorf("JobStatus = %q, %v; want RUNNING from the second attempt", st, err)
+	}
+	// The server logs the abandoned first attempt once it notices the
+	// client went away; wait for that (bounded) rather than race it.
+	for deadline := time.Now().Add(10 * time.Second); e.srv.CountRequests(statusRoute) < 2 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := e.srv.CountRequests(statusRoute); n != 2 {
+		t.Errorf("%d attempts, want 2", n)
+	}
+}

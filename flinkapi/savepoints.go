@@ -186,6 +186,10 @@ const (
 // ErrOperationFailed) with Flink's failure cause, or ctx's error when ctx
 // ends first. An operation that completes without a location and without a
 // failure cause is an error: success is never reported without a savepoint.
+// A trigger ID Flink no longer knows (its result expired after
+// rest.async.store-duration, 5 minutes by default, or was lost in a
+// JobManager failover) gives an error wrapping ErrNotFound: the outcome is
+// then unknown, not failed.
 func (c *Client) WaitOperation(ctx context.Context, job JobID, trigger TriggerID) (string, error) {
 	wait := waitFirst
 	timer := time.NewTimer(0)
