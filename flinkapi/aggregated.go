@@ -166,13 +166,16 @@ func (m *AggregatedMetric) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// VertexMetricNames lists the metric names a vertex's subtasks report and
-// refreshes the cache VertexMetrics uses.
+// VertexMetricNames lists the metric names a vertex's subtasks report,
+// sorted. It shares VertexMetrics' cache: a list fetched within
+// Config.MetricNamesTTL is served without a call, so discovering names by
+// pattern (".pendingRecords" on a source operator) and then asking for them
+// costs one call per vertex once warm.
 func (c *Client) VertexMetricNames(ctx context.Context, job JobID, vertex VertexID) ([]string, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
 		return nil, err
 	}
-	known, _, err := c.vertexNames(ctx, job, vertex, true)
+	known, _, err := c.vertexNames(ctx, job, vertex, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,22 @@
+// Package flinkbacklog is a backlog.Source that reads the backlog a Flink
+// job reports about its own sources, through the Flink REST API
+// (package flinkapi): Flink's standard pendingRecords metric (FLIP-33, on
+// FLIP-27 sources such as KafkaSource) and Beam's backlog_elements and
+// backlog_bytes gauges (KafkaIO, total and per split).
+//
+// Each entry is keyed by source vertex (backlog.VertexSplit), or by vertex
+// and split when Beam reports per-split gauges, because a job's metrics are
+// per reader, not per Kafka partition. Missing metrics are unknown
+// (backlog.MetricMissing), never zero: the operator autoscaler's "missing
+// pendingRecords means no lag" blocks scale-down on idle topics and hides a
+// broken metric path, the failure that lost Beam's backlog on Flink (the
+// gauges were set where Flink never looked). A negative or NaN value
+// (Beam's BACKLOG_UNKNOWN is -1) is unknown (backlog.InvalidValue). The job
+// reports no time lag. Combine this Source with backlog/kafkalag through
+// backlog.Fallback or backlog.Merge.
+//
+// A snapshot costs one job-details call plus one aggregated-metrics call
+// per source vertex once flinkapi's metric-name cache is warm (one more per
+// vertex to list names when it is cold). A Source is safe for concurrent
+// use.
+package flinkbacklog

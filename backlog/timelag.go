@@ -1,0 +1,105 @@
+package backlog
+
+import "time"
+
+// DefaultTimePoints is the default size of a TimeLagTable, as in
+// kafka-lag-exporter.
+const DefaultTimePoints = 60
+
+// point is an end offset and when it was observed.
+type point struct {
+	offset int64
+	at     time.Time
+}
+
+// TimeLagTable turns an offset into a time lag for one partition. It keeps a
+// bounded table of (end offset, time) observations and answers "how long
+// ago did the end offset pass this offset?" by linear interpolation.
+//
+// Unlike kafka-lag-exporter, which it otherwise follows, it answers exactly
+// 0 when the group is caught up (not NaN on a quiet topic), a typed unknown
+// (TooFewPoints) when the table cannot tell, and, for an offset older than
+// the whole table, it extrapolates with the table's average rate and caps
+// the extrapolated part at the table's own time span, so a burst cannot
+// produce an absurd lag. Flat runs (the same end offset observed again) are
+// compressed to their first and last observation, so a quiet topic keeps a
+// long history. Not safe for concurrent use; Tracker wraps it.
+type TimeLagTable struct {
+	max    int
+	points []point // oldest first, offsets non-decreasing
+}
+
+// NewTimeLagTable keeps at most size points (DefaultTimePoints when size is
+// below 2).
+func NewTimeLagTable(size int) *TimeLagTable {
+	if size < 2 {
+		size = DefaultTimePoints
+	}
+	return &TimeLagTable{max: size}
+}
+
+// Observe records the end offset seen at now. Observations must come in
+// time order; an older one is ignored. An end offset below the last one
+// (the topic was recreated or truncated) restarts the table.
+func (t *TimeLagTable) Observe(now time.Time, end int64) {
+	n := len(t.points)
+	if n > 0 {
+		last := t.points[n-1]
+		switch {
+		case now.Before(last.at):
+			return
+		case end < last.offset:
+			t.points = t.points[:0]
+			n = 0
+		case end == last.offset && n >= 2 && t.points[n-2].offset == end:
+			t.points[n-1].at = now // extend the flat run
+			return
+		}
+	}
+	if n == t.max {
+		copy(t.points, t.points[1:])
+		t.points = t.points[:n-1]
+	}
+	t.points = append(t.points, point{end, now})
+}
+
+// Lag returns how long ago, at now, the record at offset next (the next one
+// the group will read) arrived: 0 when next is at or past the newest end
+// offset.
+func (t *TimeLagTable) Lag(now time.Time, next int64) Figure[time.Duration] {
+	n := len(t.points)
+	if n == 0 {
+		return Unknown[time.Duration](TooFewPoints)
+	}
+	if next >= t.points[n-1].offset {
+		return Known[time.Duration](0)
+	}
+	first := t.points[0]
+	if next < first.offset {
+		return t.extrapolate(now, next)
+	}
+	// The first point past next, and the one before it, bracket next.
+	i := 1
+	for t.points[i].offset <= next {
+		i++
+	}
+	a, b := t.points[i-1], t.points[i]
+	frac := float64(next-a.offset) / float64(b.offset-a.offset)
+	at := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
+	return Known(max(0, now.Sub(at)))
+}
+
+// extrapolate estimates the lag of an offset older than the table.
+func (t *TimeLagTable) extrapolate(now time.Time, next int64) Figure[time.Duration] {
+	first, last := t.points[0], t.points[len(t.points)-1]
+	span := last.at.Sub(first.at)
+	if last.offset == first.offset || span <= 0 {
+		return Unknown[time.Duration](TooFewPoints)
+	}
+	rate := float64(last.offset-first.offset) / span.Seconds() // records per second
+	extra := time.Duration(float64(first.offset-next) / rate * float64(time.Second))
+	return Known(max(0, now.Sub(first.at)) + min(extra, span))
+}
+
+// Len returns the number of points held.
+func (t *TimeLagTable) Len() int { return len(t.points) }
