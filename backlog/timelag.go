@@ -1,6 +1,9 @@
 package backlog
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // DefaultTimePoints is the default size of a TimeLagTable, as in
 // kafka-lag-exporter.
@@ -25,8 +28,11 @@ type point struct {
 // compressed to their first and last observation, so a quiet topic keeps a
 // long history. Not safe for concurrent use; Tracker wraps it.
 type TimeLagTable struct {
-	max    int
-	points []point // oldest first, offsets non-decreasing
+	// points is a ring of n points starting at head, oldest first, with
+	// non-decreasing offsets.
+	points []point
+	head   int
+	n      int
 }
 
 // NewTimeLagTable keeps at most size points (DefaultTimePoints when size is
@@ -35,55 +41,52 @@ func NewTimeLagTable(size int) *TimeLagTable {
 	if size < 2 {
 		size = DefaultTimePoints
 	}
-	return &TimeLagTable{max: size}
+	return &TimeLagTable{points: make([]point, size)}
 }
+
+// at returns the i-th point, oldest first.
+func (t *TimeLagTable) at(i int) *point { return &t.points[(t.head+i)%len(t.points)] }
 
 // Observe records the end offset seen at now. Observations must come in
 // time order; an older one is ignored. An end offset below the last one
 // (the topic was recreated or truncated) restarts the table.
 func (t *TimeLagTable) Observe(now time.Time, end int64) {
-	n := len(t.points)
-	if n > 0 {
-		last := t.points[n-1]
+	if t.n > 0 {
+		last := t.at(t.n - 1)
 		switch {
 		case now.Before(last.at):
 			return
 		case end < last.offset:
-			t.points = t.points[:0]
-			n = 0
-		case end == last.offset && n >= 2 && t.points[n-2].offset == end:
-			t.points[n-1].at = now // extend the flat run
+			t.head, t.n = 0, 0
+		case end == last.offset && t.n >= 2 && t.at(t.n-2).offset == end:
+			last.at = now // extend the flat run
 			return
 		}
 	}
-	if n == t.max {
-		copy(t.points, t.points[1:])
-		t.points = t.points[:n-1]
+	if t.n == len(t.points) {
+		t.head = (t.head + 1) % len(t.points)
+		t.n--
 	}
-	t.points = append(t.points, point{end, now})
+	*t.at(t.n) = point{end, now}
+	t.n++
 }
 
 // Lag returns how long ago, at now, the record at offset next (the next one
 // the group will read) arrived: 0 when next is at or past the newest end
 // offset.
 func (t *TimeLagTable) Lag(now time.Time, next int64) Figure[time.Duration] {
-	n := len(t.points)
-	if n == 0 {
+	if t.n == 0 {
 		return Unknown[time.Duration](TooFewPoints)
 	}
-	if next >= t.points[n-1].offset {
+	if next >= t.at(t.n-1).offset {
 		return Known[time.Duration](0)
 	}
-	first := t.points[0]
-	if next < first.offset {
+	if next < t.at(0).offset {
 		return t.extrapolate(now, next)
 	}
 	// The first point past next, and the one before it, bracket next.
-	i := 1
-	for t.points[i].offset <= next {
-		i++
-	}
-	a, b := t.points[i-1], t.points[i]
+	i := sort.Search(t.n, func(i int) bool { return t.at(i).offset > next })
+	a, b := t.at(i-1), t.at(i)
 	frac := float64(next-a.offset) / float64(b.offset-a.offset)
 	at := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
 	return Known(max(0, now.Sub(at)))
@@ -91,7 +94,7 @@ func (t *TimeLagTable) Lag(now time.Time, next int64) Figure[time.Duration] {
 
 // extrapolate estimates the lag of an offset older than the table.
 func (t *TimeLagTable) extrapolate(now time.Time, next int64) Figure[time.Duration] {
-	first, last := t.points[0], t.points[len(t.points)-1]
+	first, last := t.at(0), t.at(t.n-1)
 	span := last.at.Sub(first.at)
 	if last.offset == first.offset || span <= 0 {
 		return Unknown[time.Duration](TooFewPoints)
@@ -102,4 +105,4 @@ func (t *TimeLagTable) extrapolate(now time.Time, next int64) Figure[time.Durati
 }
 
 // Len returns the number of points held.
-func (t *TimeLagTable) Len() int { return len(t.points) }
+func (t *TimeLagTable) Len() int { return t.n }

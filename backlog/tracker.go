@@ -96,6 +96,18 @@ func (t *Tracker) Forget(k Key) {
 	delete(t.parts, k)
 }
 
+// ForgetTopic drops what the Tracker learnt about every partition of a
+// Kafka topic (deleted, or recreated with fresh offsets).
+func (t *Tracker) ForgetTopic(topic string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := range t.parts {
+		if k.Vertex == "" && k.Topic == topic {
+			delete(t.parts, k)
+		}
+	}
+}
+
 // Estimate returns k's backlog at now from its offsets: records (see
 // Records), bytes from the average record size, and time lag from the
 // end-offset history. It does not record o.End; call ObserveEnd first.

@@ -67,3 +67,18 @@ func TestTrackerConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestTrackerForgetTopic(t *testing.T) {
+	tr, _ := backlog.NewTracker(backlog.TrackerConfig{})
+	a, b := backlog.TopicPartition("gone", 3), backlog.TopicPartition("kept", 3)
+	for _, k := range []backlog.Key{a, b} {
+		tr.ObserveSize(k, 100)
+	}
+	tr.ForgetTopic("gone")
+	if p := tr.Estimate(t0, a, offsets(0, 10, 0), backlog.ResetLatest); p.Bytes.Known() {
+		t.Errorf("forgotten topic still has sizes: %s", p.Bytes)
+	}
+	if p := tr.Estimate(t0, b, offsets(0, 10, 0), backlog.ResetLatest); p.Bytes.String() != "1000" {
+		t.Errorf("other topic lost its sizes: %s", p.Bytes)
+	}
+}
