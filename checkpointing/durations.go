@@ -1,0 +1,70 @@
+package checkpointing
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Durations summarises the end-to-end durations of recent completed
+// checkpoints, as Flink's checkpoint statistics do. Zero fields are unknown.
+type Durations struct {
+	P50, P90, P99, Max time.Duration
+	// Count is how many checkpoints the summary covers.
+	Count int
+}
+
+// DurationsOf summarises samples with linear interpolation between closest
+// ranks, to the microsecond. No samples give the zero (unknown) Durations.
+func DurationsOf(samples []time.Duration) Durations {
+	if len(samples) == 0 {
+		return Durations{}
+	}
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	q := func(p float64) time.Duration {
+		pos := p * float64(len(s)-1)
+		lo := int(math.Floor(pos))
+		hi := min(lo+1, len(s)-1)
+		return (s[lo] + time.Duration((pos-float64(lo))*float64(s[hi]-s[lo]))).Round(time.Microsecond)
+	}
+	return Durations{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: s[len(s)-1], Count: len(s)}
+}
+
+// Known reports whether any figure is known.
+func (d Durations) Known() bool { return d.Tail() > 0 }
+
+// Tail returns the best-known tail duration: P99, else Max, P90, P50; zero
+// when nothing is known.
+func (d Durations) Tail() time.Duration {
+	for _, v := range []time.Duration{d.P99, d.Max, d.P90, d.P50} {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// validate reports negative figures.
+func (d Durations) validate() error {
+	if d.P50 < 0 || d.P90 < 0 || d.P99 < 0 || d.Max < 0 || d.Count < 0 {
+		return invalidInput("durations: negative figure")
+	}
+	return nil
+}
+
+// floorTo rounds d down to a multiple of step.
+func floorTo(d, step time.Duration) time.Duration {
+	if step <= 0 {
+		return d
+	}
+	return d / step * step
+}
+
+// ceilTo rounds d up to a multiple of step.
+func ceilTo(d, step time.Duration) time.Duration {
+	if step <= 0 || d%step == 0 {
+		return d
+	}
+	return (d/step + 1) * step
+}

@@ -1,0 +1,21 @@
+// Package flinkadvice feeds the checkpointing advisor from a Flink
+// JobManager: it converts flinkapi's checkpoint statistics
+// (flinkapi.CheckpointStats) and configuration (flinkapi.CheckpointConfig)
+// into the checkpointing package's own Observation, and reads them through
+// the two REST calls it needs (Flink, which *flinkapi.Client satisfies).
+//
+// The checkpointing core imports only the standard library; this adapter
+// is where it meets flinkapi. Flink reports the checkpoint settings, the
+// counts, a duration summary and the last checkpoints (newest first; the
+// Observation holds them oldest first). What Flink cannot report comes
+// from the caller in a Job: the Beam bundle options the job was submitted
+// with (maxBundleSize, maxBundleTimeMills, finishBundleBeforeCheckpointing)
+// and the Facts (source kind, backpressure, alignment time, element size,
+// pipelines, analysed PipelineOptions). A job without checkpointing (Flink
+// answers 404, or reports the Long.MAX_VALUE interval of disabled periodic
+// checkpoints) is an Observation with checkpointing off, which the advisor
+// reports as checkpointing-disabled; it is not an error.
+//
+// Observe costs two REST calls (one when checkpointing is disabled).
+// Every function is safe for concurrent use.
+package flinkadvice

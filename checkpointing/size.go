@@ -1,0 +1,107 @@
+package checkpointing
+
+import "time"
+
+// SizeInputs describe one pipeline's contribution to a checkpoint. Sizes are
+// bytes.
+type SizeInputs struct {
+	// StateBytes is the pipeline's operator state in a checkpoint: source
+	// offsets, keyed state, timers.
+	StateBytes int64
+	// InFlightElements is the elements of the open bundle whose output is
+	// buffered into a checkpoint when bundles are not finished first.
+	// Default: a full bundle, the settings' MaxBundleSize (the worst case).
+	// Zero means default.
+	InFlightElements int64
+	// ElementBytes is the average serialized size of one buffered element.
+	ElementBytes int64
+	// OptionsBytes is the size of the serialized PipelineOptions
+	// (OptionsReport.TotalBytes, or TrimmedBytes once application values are
+	// moved out).
+	OptionsBytes int64
+	// Operators is how many operators of the pipeline write coder
+	// serializers into the checkpoint metadata.
+	Operators int
+	// SerializersPerOperator is the coder serializers each of those
+	// operators writes; Beam's serializer carries a full copy of the
+	// PipelineOptions (BEAM-8577). Default: 1. Zero means default.
+	SerializersPerOperator int
+	// Pipelines is how many pipelines run in the Flink job. Default: 1. Zero
+	// means default.
+	Pipelines int
+}
+
+// Validate reports negative inputs as an error wrapping ErrInvalidInput.
+func (in SizeInputs) Validate() error {
+	if in.StateBytes < 0 || in.InFlightElements < 0 || in.ElementBytes < 0 || in.OptionsBytes < 0 ||
+		in.Operators < 0 || in.SerializersPerOperator < 0 || in.Pipelines < 0 {
+		return invalidInput("size inputs: negative figure")
+	}
+	return nil
+}
+
+// SizeEstimate is the estimated size of one checkpoint. The first four
+// figures are per pipeline.
+type SizeEstimate struct {
+	// State is the operator state.
+	State int64
+	// InFlight is the open bundle's output buffered into the checkpoint;
+	// zero when bundles are finished before checkpointing.
+	InFlight int64
+	// Options is the PipelineOptions copies written by coder serializers.
+	Options int64
+	// PerPipeline is State + InFlight + Options.
+	PerPipeline int64
+	// PerJob is PerPipeline times the pipelines: what each checkpoint, one
+	// per interval, writes.
+	PerJob int64
+	// Pipelines is the pipeline count used.
+	Pipelines int
+}
+
+// PerHour returns what checkpoints write per hour at the given interval
+// (zero when the interval is not positive).
+func (e SizeEstimate) PerHour(interval time.Duration) int64 {
+	if interval <= 0 {
+		return 0
+	}
+	return int64(float64(e.PerJob) * float64(time.Hour) / float64(interval))
+}
+
+// EstimateSize estimates one checkpoint of a job running the settings s:
+//
+//	perPipeline = state
+//	            + inFlightElements * elementBytes        (unless s finishes bundles first)
+//	            + optionsBytes * operators * serializers (BEAM-8577)
+//	perJob      = perPipeline * pipelines
+//
+// Errors wrap ErrInvalidConfig or ErrInvalidInput.
+func EstimateSize(s Settings, in SizeInputs) (SizeEstimate, error) {
+	if err := s.Validate(); err != nil {
+		return SizeEstimate{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return SizeEstimate{}, err
+	}
+	e := s.Effective()
+	if in.InFlightElements == 0 {
+		in.InFlightElements = e.MaxBundleSize
+	}
+	if in.SerializersPerOperator == 0 {
+		in.SerializersPerOperator = 1
+	}
+	if in.Pipelines == 0 {
+		in.Pipelines = 1
+	}
+	est := SizeEstimate{
+		State:     in.StateBytes,
+		Options:   in.OptionsBytes * int64(in.Operators) * int64(in.SerializersPerOperator),
+		Pipelines: in.Pipelines,
+	}
+	if !e.FinishBundleBeforeCheckpointing {
+		est.InFlight = in.InFlightElements * in.ElementBytes
+	}
+	est.PerPipeline = est.State + est.InFlight + est.Options
+	est.PerJob = est.PerPipeline * int64(in.Pipelines)
+	return est, nil
+}
