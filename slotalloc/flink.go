@@ -1,0 +1,130 @@
+package slotalloc
+
+import "slices"
+
+// FlinkDefault models the placement of Flink's adaptive scheduler
+// (SlotSharingSlotAllocator) without task balancing: in each slot-sharing
+// group, execution slot-sharing group i holds subtask i of every vertex
+// with parallelism above i, and the groups, slot-sharing group by group,
+// take the free slots in iteration order, modelled as the request's
+// TaskManager order, then slot index. Low-index groups hold the most
+// subtasks and land on the first TaskManagers: vertices of parallelism 6
+// and 3 on 3 TaskManagers x 2 slots put 4 subtasks on the first and 2 on
+// the last, and a job of many small pipelines overloads the first
+// TaskManagers and leaves the last ones idle.
+//
+// It uses the fewest slots (the largest parallelism of each group),
+// ignores weights and Request.Previous, as Flink does, and is
+// deterministic. The zero value is ready; safe for concurrent use.
+type FlinkDefault struct{}
+
+// Allocate implements Allocator.
+func (FlinkDefault) Allocate(req Request) (Plan, error) {
+	in, err := newInstance(req, false)
+	if err != nil {
+		return Plan{}, err
+	}
+	next := 0 // the free slots in iteration order, group after group
+	essg := in.essgSlots(func(int, int) int { next++; return next - 1 })
+	gslot := make([]int32, in.tasks())
+	for v := range in.req.Vertices {
+		g := in.vgroup[v]
+		for s := in.off[v]; s < in.off[v+1]; s++ {
+			gslot[s] = essg[g][s-in.off[v]]
+		}
+	}
+	return in.plan(gslot), nil
+}
+
+// essgSlots returns, per slot-sharing group, one entry per execution
+// slot-sharing group, initialised by f(group, index) called in order.
+func (in *instance) essgSlots(f func(g, i int) int) [][]int32 {
+	out := make([][]int32, len(in.groups))
+	for g, gr := range in.groups {
+		out[g] = make([]int32, gr.need)
+		for i := range out[g] {
+			out[g][i] = int32(f(g, i))
+		}
+	}
+	return out
+}
+
+// TaskBalanced models Flink's task-balanced placement (FLIP-370,
+// taskmanager.load-balance.mode: TASKS, Flink 1.20+). Phase 1 deals the
+// subtasks of each slot-sharing group round-robin over its execution
+// slot-sharing groups (as many as its largest parallelism) from a cursor
+// that carries over from vertex to vertex, so their task counts differ by
+// at most one. Phase 2 takes the execution slot-sharing groups of all
+// slot-sharing groups by task count, largest first, and gives each a free
+// slot on the TaskManager with the fewest tasks so far (ties: request
+// order; the slot: lowest free index).
+//
+// Like Flink it uses only as many slots as the groups' largest
+// parallelisms, so when those are fewer than the slots some TaskManagers
+// receive one execution slot-sharing group fewer than others, and its
+// balance is only as fine as one group's task count. It ignores weights
+// and Request.Previous, as Flink does, and is deterministic. The zero
+// value is ready; safe for concurrent use.
+type TaskBalanced struct{}
+
+// Allocate implements Allocator.
+func (TaskBalanced) Allocate(req Request) (Plan, error) {
+	in, err := newInstance(req, false)
+	if err != nil {
+		return Plan{}, err
+	}
+	essg, load := in.dealRoundRobin()
+	slotOf := in.balanceGroups(load)
+	gslot := make([]int32, in.tasks())
+	for s, e := range essg {
+		gslot[s] = slotOf[in.vgroup[in.vtx[s]]][e]
+	}
+	return in.plan(gslot), nil
+}
+
+// dealRoundRobin is phase 1: the execution slot-sharing group of every
+// subtask, and the task count of every execution slot-sharing group.
+func (in *instance) dealRoundRobin() (essg []int32, load [][]int32) {
+	essg = make([]int32, in.tasks())
+	load = in.essgSlots(func(int, int) int { return 0 })
+	cursor := make([]int, len(in.groups))
+	for v, vx := range in.req.Vertices {
+		g := in.vgroup[v]
+		n := in.groups[g].need
+		for i := range vx.Parallelism {
+			e := (cursor[g] + i) % n
+			essg[in.off[v]+i] = int32(e)
+			load[g][e]++
+		}
+		cursor[g] = (cursor[g] + vx.Parallelism) % n
+	}
+	return essg, load
+}
+
+// balanceGroups is phase 2: a global slot for every execution slot-sharing
+// group, largest first, on the TaskManager with the fewest tasks.
+func (in *instance) balanceGroups(load [][]int32) [][]int32 {
+	type essgRef struct{ g, i, load int32 }
+	var all []essgRef
+	for g := range load {
+		for i, l := range load[g] {
+			all = append(all, essgRef{int32(g), int32(i), l})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b essgRef) int { return int(b.load - a.load) })
+	used := make([]int, in.tms())
+	tasks := make([]int, in.tms())
+	slotOf := in.essgSlots(func(int, int) int { return 0 })
+	for _, e := range all {
+		best := -1
+		for t, tm := range in.req.TaskManagers {
+			if used[t] < tm.Slots && (best < 0 || tasks[t] < tasks[best]) {
+				best = t
+			}
+		}
+		slotOf[e.g][e.i] = int32(in.slotOff[best] + used[best])
+		used[best]++
+		tasks[best] += int(e.load)
+	}
+	return slotOf
+}
