@@ -284,8 +284,13 @@ func (j *job) finish(state flinkapi.JobState, now time.Time) {
 // a pending state change.
 func (s *Server) advance(j *job, now time.Time) {
 	for _, tid := range j.opOrder {
-		if op := j.ops[tid]; !op.done && !now.Before(op.due) {
-			s.complete(j, op, now)
+		if op := j.ops[tid]; op != nil && !op.done && !now.Before(op.due) {
+			s.complete(j, op, op.due) // it ended when it was due, seen or not
+		}
+	}
+	for tid, op := range j.ops { // Flink forgets results after rest.async.store-duration
+		if op.done && now.Sub(op.doneAt) > s.cfg.AsyncStoreDuration {
+			delete(j.ops, tid)
 		}
 	}
 	if p := j.pending; p != nil && !now.Before(p.at) {

@@ -69,6 +69,7 @@ type operation struct {
 	outcome   Outcome
 	due       time.Time
 	done      bool
+	doneAt    time.Time
 	location  string
 	failure   *flinkapi.FailureCause
 }
@@ -141,7 +142,7 @@ func (s *Server) startOperation(w http.ResponseWriter, j *job, now time.Time, op
 
 // complete ends op at now and applies its effect on the job.
 func (s *Server) complete(j *job, op *operation, now time.Time) {
-	op.done = true
+	op.done, op.doneAt = true, now
 	path := fmt.Sprintf("%s/savepoint-%s-%s", op.directory, string(j.id)[:6], string(op.id)[:12])
 	switch {
 	case op.outcome == FailSavepoint && j.state != flinkapi.JobRunning:
@@ -185,8 +186,8 @@ func (s *Server) recordSavepoint(j *job, op *operation, path string, now time.Ti
 // is cancelled under them.
 func (s *Server) failOpen(j *job, now time.Time, class, msg string) {
 	for _, tid := range j.opOrder {
-		if op := j.ops[tid]; !op.done {
-			op.done = true
+		if op := j.ops[tid]; op != nil && !op.done {
+			op.done, op.doneAt = true, now
 			op.failure = exceptionCause(class, msg)
 		}
 	}

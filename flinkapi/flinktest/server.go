@@ -46,6 +46,10 @@ type Config struct {
 	RestartDelay time.Duration
 	// CancelDelay is how long a cancelled job stays CANCELLING. Default: 0.
 	CancelDelay time.Duration
+	// AsyncStoreDuration is how long a completed savepoint or stop result
+	// is kept (Flink's rest.async.store-duration); after it, the trigger ID
+	// is unknown (404) and may be used again. Default: 5 minutes.
+	AsyncStoreDuration time.Duration
 	// JobManagerConfig entries are added to (and override) the defaults
 	// served by /jobmanager/config, which include
 	// jobmanager.scheduler=adaptive.
@@ -55,7 +59,7 @@ type Config struct {
 }
 
 func (c Config) validate() error {
-	if c.TaskManagers < 0 || c.SlotsPerTaskManager < 0 || c.RestartDelay < 0 || c.CancelDelay < 0 {
+	if c.TaskManagers < 0 || c.SlotsPerTaskManager < 0 || c.RestartDelay < 0 || c.CancelDelay < 0 || c.AsyncStoreDuration < 0 {
 		return fmt.Errorf("%w: negative TaskManagers, SlotsPerTaskManager or delay", ErrInvalidConfig)
 	}
 	return nil
@@ -73,6 +77,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.AsyncStoreDuration == 0 {
+		c.AsyncStoreDuration = 5 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

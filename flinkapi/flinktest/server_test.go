@@ -316,3 +316,27 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+// Completed async results are forgotten after rest.async.store-duration.
+func TestAsyncResultsExpire(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	srv := flinktest.Start(t, flinktest.Config{Clock: c.Now, AsyncStoreDuration: time.Minute})
+	id, err := srv.AddJob(twoVertexJob())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"cancel-job":false,"triggerId":"0123456789abcdef0123456789abcdef"}`
+	if status, _ := raw(t, "POST", srv.URL+"/jobs/"+string(id)+"/savepoints", body); status != 202 {
+		t.Fatalf("trigger: %d", status)
+	}
+	url := srv.URL + "/jobs/" + string(id) + "/savepoints/0123456789abcdef0123456789abcdef"
+	for _, step := range []struct {
+		advance time.Duration
+		status  int
+	}{{0, 200}, {time.Minute, 200}, {time.Second, 404}} {
+		c.Advance(step.advance)
+		if status, body := raw(t, "GET", url, ""); status != step.status {
+			t.Errorf("after +%v: %d %s, want %d", step.advance, status, body, step.status)
+		}
+	}
+}

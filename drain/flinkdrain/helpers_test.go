@@ -1,0 +1,103 @@
+package flinkdrain_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flinkscale/flinkscale/drain"
+	"github.com/flinkscale/flinkscale/drain/flinkdrain"
+	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+)
+
+// vclock is virtual time shared by the fake JobManager and the drainer:
+// Sleep advances it at once, so a 10-minute timeout takes milliseconds.
+type vclock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *vclock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *vclock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *vclock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
+type env struct {
+	srv   *flinktest.Server
+	c     *flinkapi.Client
+	clock *vclock
+	store drain.Store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	clock := &vclock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	srv := flinktest.Start(t, flinktest.Config{Clock: clock.Now})
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, MaxRetries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{srv: srv, c: c, clock: clock, store: &drain.MemoryStore{}}
+}
+
+// job adds a running job with checkpointing and the given savepoint
+// behaviour.
+func (e *env) job(t *testing.T, b flinktest.SavepointBehavior) flinkapi.JobID {
+	t.Helper()
+	id, err := e.srv.AddJob(flinktest.JobSpec{
+		Name:          "orders",
+		Vertices:      []flinktest.VertexSpec{{Name: "Source: orders", Parallelism: 2}, {Name: "Sink"}},
+		Checkpointing: &flinktest.CheckpointingSpec{},
+		Savepoints:    b,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// drainer returns a Drainer on e with mod applied to its Config.
+func (e *env) drainer(t *testing.T, mod ...func(*flinkdrain.Config)) *flinkdrain.Drainer {
+	t.Helper()
+	cfg := flinkdrain.Config{Flink: e.c, Store: e.store, Clock: e.clock}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	d, err := flinkdrain.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// states lists an operation's states, from Requested on.
+func states(op drain.Operation) []drain.State {
+	out := []drain.State{drain.Requested}
+	for _, s := range op.History {
+		out = append(out, s.To)
+	}
+	return out
+}
+
+const (
+	stopRoute   = "POST /jobs/{jobid}/stop"
+	statusRoute = "GET /jobs/{jobid}/savepoints/{triggerid}"
+	cancelRoute = "PATCH /jobs/{jobid}"
+)
