@@ -1,0 +1,111 @@
+package autoscale_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/flinkscale/flinkscale/autoscale"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+type vclock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *vclock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *vclock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+	return nil
+}
+
+func twoVertices() autoscale.Observation {
+	return autoscale.Observation{Time: t0, Job: "j", Running: true,
+		Vertices: []autoscale.Vertex{{ID: "src", Parallelism: 2, MaxParallelism: 128, Source: &autoscale.Source{Partitions: 8}}, {ID: "sink", Parallelism: 2, MaxParallelism: 128}},
+		Edges:    []autoscale.Edge{{From: "src", To: "sink"}}}
+}
+
+func TestControllerStep(t *testing.T) {
+	errBoom := errors.New("boom")
+	obs := twoVertices()
+	observe := autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return obs, nil })
+	tests := []struct {
+		name     string
+		observer autoscale.Observer
+		policy   autoscale.Policy
+		actErr   error
+		applied  bool
+		wantErr  string
+	}{
+		{"no change: nothing applied", observe, autoscale.Static{}, nil, false, ""},
+		{"change applied", observe, autoscale.Static{Targets: map[string]int{"src": 4}}, nil, true, ""},
+		{"observer fails", autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return autoscale.Observation{}, errBoom }), autoscale.Static{}, nil, false, "observe: boom"},
+		{"policy fails", observe, autoscale.PolicyFunc(func(time.Time, autoscale.Observation) (autoscale.Decision, error) {
+			return autoscale.Decision{}, errBoom
+		}), nil, false, "decide: boom"},
+		{"actuator fails", observe, autoscale.Static{Targets: map[string]int{"sink": 8}}, errBoom, false, "apply: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			c, err := autoscale.NewController(autoscale.ControllerConfig{
+				Observer: tt.observer, Policy: tt.policy, Clock: &vclock{t: t0},
+				Actuator: autoscale.ActuatorFunc(func(context.Context, autoscale.Decision, autoscale.Observation) error { calls++; return tt.actErr }),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := c.Step(context.Background())
+			if r.Applied != tt.applied || (tt.wantErr == "") != (r.Err == nil) || (r.Err != nil && r.Err.Error() != tt.wantErr) {
+				t.Errorf("record = %+v, want applied %v err %q", r, tt.applied, tt.wantErr)
+			}
+			if wantCalls := map[bool]int{true: 1}[tt.applied || tt.actErr != nil]; calls != wantCalls {
+				t.Errorf("actuator called %d times, want %d", calls, wantCalls)
+			}
+		})
+	}
+}
+
+// Run steps every Interval of the injected clock, keeps a bounded history
+// and stops with ctx.
+func TestControllerRun(t *testing.T) {
+	clock := &vclock{t: t0}
+	ctx, cancel := context.WithCancel(context.Background())
+	dry := &autoscale.DryRun{}
+	steps := 0
+	c, err := autoscale.NewController(autoscale.ControllerConfig{
+		Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
+		Policy:   autoscale.Static{Targets: map[string]int{"src": 8}},
+		Actuator: dry, Clock: clock, Interval: 30 * time.Second, HistorySize: 3,
+		OnStep: func(autoscale.Record) {
+			if steps++; steps == 5 {
+				cancel()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v, want context.Canceled", err)
+	}
+	h := c.History()
+	if len(h) != 3 || !h[2].Time.Equal(t0.Add(4*30*time.Second)) {
+		t.Errorf("history %d records, last at %v", len(h), h[len(h)-1].Time)
+	}
+	if n := len(dry.Decisions()); n != 5 || dry.Decisions()[0].Targets["src"] != 8 {
+		t.Errorf("dry run recorded %d decisions", n)
+	}
+	if _, err := autoscale.NewController(autoscale.ControllerConfig{}); !errors.Is(err, autoscale.ErrInvalidConfig) {
+		t.Errorf("empty config: %v", err)
+	}
+}

@@ -1,0 +1,184 @@
+package flinkio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/flinkscale/flinkscale/autoscale"
+	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/flinkapi"
+)
+
+// Flink is the part of the Flink REST client the Observer uses;
+// *flinkapi.Client satisfies it.
+type Flink interface {
+	JobDetails(ctx context.Context, job flinkapi.JobID) (flinkapi.JobDetails, error)
+	VertexMetricNames(ctx context.Context, job flinkapi.JobID, vertex flinkapi.VertexID) ([]string, error)
+	VertexMetrics(ctx context.Context, job flinkapi.JobID, vertex flinkapi.VertexID, q flinkapi.MetricsQuery) (flinkapi.VertexMetricsResult, error)
+	Overview(ctx context.Context) (flinkapi.ClusterOverview, error)
+	TaskManagers(ctx context.Context) ([]flinkapi.TaskManager, error)
+}
+
+var _ Flink = (*flinkapi.Client)(nil)
+
+// ErrInvalidConfig is wrapped by every error about a bad Config.
+var ErrInvalidConfig = errors.New("flinkio: invalid config")
+
+// ObserverConfig configures an Observer.
+type ObserverConfig struct {
+	// Client reads the job. Required.
+	Client Flink
+	// Job is the job to observe. Required.
+	Job flinkapi.JobID
+	// Backlog, if set, supplies source backlog and time lag (for example
+	// backlog.Fallback over flinkbacklog and kafkalag); its figures replace
+	// the sources' own pendingRecords. Default: the sources' pendingRecords
+	// alone, with no time lag.
+	Backlog backlog.Source
+	// Topics maps a source vertex to the Kafka topics it reads, to match
+	// Backlog's per-partition entries and count partitions. Default:
+	// entries keyed by the vertex (as flinkbacklog's), and the partition
+	// count from the source's KafkaSourceReader metric names.
+	Topics map[flinkapi.VertexID][]string
+	// Concurrency bounds the REST calls in flight. Default: 8.
+	Concurrency int
+	// Logger receives a debug line per partial failure. Default: discard.
+	Logger *slog.Logger
+}
+
+// Observer builds autoscale.Observations from the Flink REST API: one
+// job-details call, one aggregated-metrics call per vertex (flinkapi caches
+// the metric names), the cluster overview and TaskManagers, and the
+// optional backlog source. A failed part leaves its figures missing; only a
+// job it cannot read at all is an error. Safe for concurrent use.
+type Observer struct {
+	cfg ObserverConfig
+}
+
+var _ autoscale.Observer = (*Observer)(nil)
+
+// NewObserver returns an Observer, or an error wrapping ErrInvalidConfig.
+func NewObserver(cfg ObserverConfig) (*Observer, error) {
+	if cfg.Client == nil {
+		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+	}
+	if err := cfg.Job.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: Job: %w", ErrInvalidConfig, err)
+	}
+	if cfg.Concurrency < 0 {
+		return nil, fmt.Errorf("%w: negative Concurrency", ErrInvalidConfig)
+	}
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = 8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Topics = maps.Clone(cfg.Topics)
+	return &Observer{cfg: cfg}, nil
+}
+
+// Observe implements autoscale.Observer.
+func (o *Observer) Observe(ctx context.Context) (autoscale.Observation, error) {
+	d, err := o.cfg.Client.JobDetails(ctx, o.cfg.Job)
+	if err != nil {
+		return autoscale.Observation{}, fmt.Errorf("flinkio: job %s: %w", o.cfg.Job, err)
+	}
+	obs := graph(d)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.cfg.Concurrency)
+	for i := range obs.Vertices {
+		g.Go(func() error {
+			o.vertexMetrics(gctx, &obs.Vertices[i])
+			return nil
+		})
+	}
+	g.Go(func() error {
+		obs.Resources = o.resources(gctx)
+		return nil
+	})
+	_ = g.Wait() // parts fail alone; their figures stay missing
+	if err := ctx.Err(); err != nil {
+		return autoscale.Observation{}, err
+	}
+	o.backlog(ctx, &obs)
+	return obs, nil
+}
+
+// graph turns job details into the observation's structure and counters.
+func graph(d flinkapi.JobDetails) autoscale.Observation {
+	obs := autoscale.Observation{Job: string(d.ID), Running: d.State == flinkapi.JobRunning, LastRestart: d.LastRunning()}
+	if now := d.Now.Time(); !now.IsZero() {
+		obs.Time = now
+	}
+	isSource := map[flinkapi.VertexID]bool{}
+	for _, n := range d.Plan.Nodes {
+		isSource[n.ID] = len(n.Inputs) == 0
+		for _, in := range n.Inputs {
+			obs.Edges = append(obs.Edges, autoscale.Edge{From: string(in.ID), To: string(n.ID), Keyed: in.IsKeyed()})
+		}
+	}
+	for _, v := range d.Vertices {
+		av := autoscale.Vertex{
+			ID: string(v.ID), Name: v.Name, Parallelism: v.Parallelism, MaxParallelism: v.MaxParallelism,
+			SlotSharingGroup: v.SlotSharingGroupID,
+			RecordsIn:        counter(v.Metrics.ReadRecords, v.Metrics.ReadRecordsComplete),
+			RecordsOut:       counter(v.Metrics.WriteRecords, v.Metrics.WriteRecordsComplete),
+		}
+		if isSource[v.ID] {
+			av.Source = &autoscale.Source{Origin: "flink"}
+			av.RecordsIn = autoscale.Missing // sources read no network input; numRecordsIn comes from the operator metric
+		}
+		obs.Vertices = append(obs.Vertices, av)
+	}
+	obs.Vertices = topological(obs.Vertices, obs.Edges)
+	return obs
+}
+
+// counter is an accumulated counter, missing while some subtask has not
+// reported.
+func counter(n int64, complete bool) autoscale.Value {
+	if !complete || n < 0 {
+		return autoscale.Missing
+	}
+	return autoscale.Of(float64(n))
+}
+
+// topological orders vertices so that every edge goes forward, keeping the
+// given order among independent vertices.
+func topological(vs []autoscale.Vertex, es []autoscale.Edge) []autoscale.Vertex {
+	indeg := map[string]int{}
+	for _, e := range es {
+		indeg[e.To]++
+	}
+	out := make([]autoscale.Vertex, 0, len(vs))
+	placed := map[string]bool{}
+	for len(out) < len(vs) {
+		progress := false
+		for _, v := range vs {
+			if placed[v.ID] || indeg[v.ID] > 0 {
+				continue
+			}
+			placed[v.ID], progress = true, true
+			out = append(out, v)
+			for _, e := range es {
+				if e.From == v.ID {
+					indeg[e.To]--
+				}
+			}
+		}
+		if !progress { // a cycle cannot happen in a Flink job graph; keep the rest as given
+			for _, v := range vs {
+				if !placed[v.ID] {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,73 @@
+package autoscale
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// num renders a figure for a reason: "missing" for NaN, "unbounded" for
+// +Inf, whole numbers with thousands separators from 100 up, else three
+// significant digits.
+func num(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "missing"
+	case math.IsInf(x, 1):
+		return "unbounded"
+	case math.IsInf(x, -1):
+		return "-unbounded"
+	case math.Abs(x) < 100:
+		return strconv.FormatFloat(x, 'g', 3, 64)
+	}
+	digits := strconv.FormatFloat(math.Abs(math.Round(x)), 'f', 0, 64)
+	var b strings.Builder
+	if x < 0 {
+		b.WriteByte('-')
+	}
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// clock renders a time of day for a reason.
+func clock(t time.Time) string { return t.UTC().Format("15:04:05") }
+
+// describeTPR says what the true processing rate is and where it came from.
+func describeTPR(ev *vertexEval) string {
+	busy := fmt.Sprintf("busy %s, input %s rec/s", num(ev.load), num(ev.inRate))
+	switch {
+	case math.IsInf(ev.tpr, 1):
+		return fmt.Sprintf("TPR unbounded (%s)", busy)
+	case ev.usedObserved:
+		return fmt.Sprintf("TPR %s rec/s observed while catching up (busy-time TPR %s rec/s at %s)",
+			num(ev.tpr), num(ev.busyTPR), busy)
+	}
+	return fmt.Sprintf("TPR %s rec/s at %s", num(ev.tpr), busy)
+}
+
+// describeMissingTPR says why there is no true processing rate.
+func describeMissingTPR(ev *vertexEval) string {
+	return fmt.Sprintf("the true processing rate is missing (input %s rec/s, busy %s)", num(ev.inRate), num(ev.load))
+}
+
+// describeTarget gives the rates the vertex must process.
+func describeTarget(ev *vertexEval) string {
+	return fmt.Sprintf("target rate %s rec/s + catch-up %s rec/s", num(ev.target), num(ev.catchUp))
+}
+
+// describeBounds places the true processing rate against the utilization
+// bounds.
+func describeBounds(ev *vertexEval) string {
+	where := "within"
+	if ev.tpr < ev.upThreshold || ev.tpr > ev.downThreshold {
+		where = "outside"
+	}
+	return fmt.Sprintf("%s its bounds (up below %s, down above %s rec/s)", where, num(ev.upThreshold), num(ev.downThreshold))
+}

@@ -1,0 +1,148 @@
+package sim
+
+import (
+	"math"
+	"time"
+)
+
+// vertexState is a vertex's runtime state at its current parallelism.
+type vertexState struct {
+	spec     Vertex
+	outs     []int
+	keyed    bool
+	p        int
+	perSub   float64   // records/s one subtask takes in
+	shares   []float64 // each subtask's share of the input (non-sources)
+	maxShare float64
+	capacity float64 // records/s the vertex takes in, limited by its busiest subtask
+	buf      float64 // records waiting in the input buffer
+	bufCap   float64
+
+	// Since the last restart.
+	in, out, blocked float64 // blocked: records the vertex could not emit for lack of room
+	// In the current metric view.
+	winIn, winBlocked float64
+
+	src *sourceState
+	met *vertexMeter
+}
+
+// configure sizes the vertex for parallelism p and clears its state, as a
+// restart does.
+func (v *vertexState) configure(p int, cfg Config) {
+	v.p = p
+	v.perSub = perSubtask(v.spec, p)
+	if v.keyed {
+		v.shares = keyGroupShares(v.spec.MaxParallelism, p, v.shares)
+	} else {
+		v.shares = resized(v.shares, p)
+		for i := range v.shares {
+			v.shares[i] = 1 / float64(p)
+		}
+	}
+	v.maxShare = 0
+	for _, s := range v.shares {
+		v.maxShare = max(v.maxShare, s)
+	}
+	v.capacity = v.perSub / v.maxShare
+	hold := max(cfg.BufferTime, 2*cfg.Tick).Seconds()
+	v.buf, v.bufCap = 0, v.capacity*hold
+	v.in, v.out, v.blocked, v.winIn, v.winBlocked = 0, 0, 0, 0, 0
+	if v.src != nil {
+		v.src.resize(p)
+	}
+	v.met.reset(p)
+}
+
+// process takes in what the buffer holds, up to the vertex's capacity and
+// to what room downstream allows, and returns the records taken in.
+func (v *vertexState) process(dt, room float64) float64 {
+	want := min(v.buf, v.capacity*dt)
+	x := min(want, room)
+	v.buf = max(0, v.buf-x)
+	v.in += x
+	v.winIn += x
+	v.blocked += want - x
+	v.winBlocked += want - x
+	return x
+}
+
+// arrive appends this tick's arrivals to every source partition: the
+// trace's rate for the tick, times the noise, whole records with the
+// fraction carried over.
+func (s *Sim) arrive() {
+	dt := s.tick.Seconds()
+	amp := dt * s.cfg.Noise * math.Sqrt(3) // a uniform draw in [-amp, amp) per record/s has std dt x Noise
+	for _, i := range s.topo.sources {
+		src := s.vs[i].src
+		s.trace.Rates(src.info, s.now, src.rates)
+		for k := range src.parts {
+			pt, r := &src.parts[k], src.rates[k]
+			x := r*dt + pt.carry
+			if amp > 0 {
+				x += r * amp * (2*s.random() - 1)
+			}
+			if !(x >= 0 && x < 1e15) { // a negative or non-finite rate brings nothing
+				x = 0
+			}
+			n := int64(x)
+			pt.carry = x - float64(n)
+			pt.arrive(s.now, n)
+			s.stats.arrived += n
+		}
+	}
+}
+
+// flow runs one tick of processing, sinks first, so each vertex sees the
+// room its outputs freed in this tick: records move one vertex per tick.
+func (s *Sim) flow() {
+	dt := s.tick.Seconds()
+	for i := len(s.vs) - 1; i >= 0; i-- {
+		v := &s.vs[i]
+		room := math.Inf(1)
+		for _, w := range v.outs {
+			room = min(room, max(0, s.vs[w].bufCap-s.vs[w].buf))
+		}
+		room /= v.spec.Selectivity
+		var x float64
+		if v.src != nil {
+			n := v.src.read(v.perSub*dt, room)
+			s.stats.reads += n
+			x = float64(n)
+			v.in += x
+		} else {
+			x = v.process(dt, room)
+		}
+		if len(v.outs) == 0 {
+			continue
+		}
+		emit := x * v.spec.Selectivity
+		v.out += emit
+		for _, w := range v.outs {
+			s.vs[w].buf += emit
+		}
+	}
+}
+
+// random returns the next number of the seeded stream, in [0, 1).
+func (s *Sim) random() float64 {
+	s.rng++
+	return unit(splitmix(s.rng))
+}
+
+// account adds the tick just simulated to the summary figures.
+func (s *Sim) account() {
+	s.stats.slotTicks += int64(s.slots)
+	s.stats.peakSlots = max(s.stats.peakSlots, s.slots)
+	var worst time.Duration
+	for _, i := range s.topo.sources {
+		worst = max(worst, s.vs[i].src.lag(s.now, s.tick))
+	}
+	s.stats.maxLag = max(s.stats.maxLag, worst)
+	if worst > s.cfg.SLO {
+		s.stats.violation += s.tick
+	}
+	if !s.running {
+		s.stats.downtime += s.tick
+	}
+}

@@ -1,0 +1,254 @@
+package sim
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/flinkscale/flinkscale/autoscale"
+)
+
+// sizer finds, per vertex, the smallest parallelism that keeps up with a
+// moment's arrival rate (noise aside), respecting the key groups and, for
+// a source, that subtask i reads partitions i, i+p, ....
+type sizer struct {
+	topo  *topology
+	trace Trace
+	info  []TraceSource // per source
+	rates [][]float64   // per source, per partition
+	in    []float64     // per vertex, records/s in
+	best  [][]float64   // per vertex, best capacity at parallelism <= p (index p-1)
+	arg   [][]int       // per vertex, the smallest parallelism reaching best
+}
+
+func newSizer(topo *topology, trace Trace) *sizer {
+	z := &sizer{topo: topo, trace: trace, in: make([]float64, len(topo.vertices))}
+	for n, i := range topo.sources {
+		part := topo.vertices[i].Source.Partitions
+		z.info = append(z.info, TraceSource{ID: topo.vertices[i].ID, Index: n, Partitions: part})
+		z.rates = append(z.rates, make([]float64, part))
+	}
+	for i, v := range topo.vertices {
+		limit := v.MaxParallelism
+		if v.Source != nil {
+			limit = min(limit, v.Source.Partitions)
+		}
+		var shares []float64
+		best, arg := make([]float64, limit), make([]int, limit)
+		top, at := 0.0, 1
+		for p := 1; p <= limit; p++ {
+			c := sourceUnitCapacity(v, p)
+			if v.Source == nil {
+				c = 1 / float64(p) // rebalance: every subtask gets 1/p
+				if topo.keyed[i] {
+					shares = keyGroupShares(v.MaxParallelism, p, shares)
+					c = largest(shares)
+				}
+				c = perSubtask(v, p) / c
+			}
+			if c > top {
+				top, at = c, p
+			}
+			best[p-1], arg[p-1] = top, at
+		}
+		z.best, z.arg = append(z.best, best), append(z.arg, arg)
+	}
+	return z
+}
+
+// sourceUnitCapacity is a source's capacity at p in records/s per
+// partition, when every partition gets the same rate: its busiest subtask
+// reads ceil(N/p) partitions.
+func sourceUnitCapacity(v Vertex, p int) float64 {
+	if v.Source == nil {
+		return 0
+	}
+	n := v.Source.Partitions
+	return perSubtask(v, p) / float64((n+p-1)/p)
+}
+
+// size writes the parallelism for the rates at t into p and reports
+// whether some vertex cannot keep up at any parallelism.
+func (z *sizer) size(t time.Duration, p []int) (unmet bool) {
+	clear(z.in)
+	for n, i := range z.topo.sources {
+		z.trace.Rates(z.info[n], t, z.rates[n])
+		var ok bool
+		p[i], ok = z.sizeSource(i, z.rates[n])
+		unmet = unmet || !ok
+		z.in[i] = sum(z.rates[n])
+	}
+	for i, v := range z.topo.vertices {
+		if v.Source == nil {
+			var ok bool
+			p[i], ok = z.pick(i, z.in[i])
+			unmet = unmet || !ok
+		}
+		for _, w := range z.topo.outs[i] {
+			z.in[w] += z.in[i] * v.Selectivity
+		}
+	}
+	return unmet
+}
+
+// pick is the smallest parallelism whose capacity (from the table) reaches
+// need, or the best one when none does.
+func (z *sizer) pick(i int, need float64) (int, bool) {
+	best := z.best[i]
+	need *= 1 - 1e-12
+	k, _ := slices.BinarySearchFunc(best, need, func(c, n float64) int {
+		if c < n {
+			return -1
+		}
+		return 1
+	})
+	if k == len(best) {
+		return z.arg[i][k-1], false
+	}
+	return k + 1, true
+}
+
+// sizeSource sizes a source: from the table when its partitions share one
+// rate, else by trying each parallelism.
+func (z *sizer) sizeSource(i int, rates []float64) (int, bool) {
+	uniform := true
+	for _, r := range rates[1:] {
+		uniform = uniform && r == rates[0]
+	}
+	if uniform {
+		return z.pick(i, rates[0])
+	}
+	v := z.topo.vertices[i]
+	bestP, bestSlack := 1, math.Inf(-1)
+	for p := 1; p <= len(z.best[i]); p++ {
+		slack := perSubtask(v, p) - busiest(rates, p)
+		if slack >= -1e-9*perSubtask(v, p) {
+			return p, true
+		}
+		if slack > bestSlack {
+			bestP, bestSlack = p, slack
+		}
+	}
+	return bestP, false
+}
+
+// busiest is the largest records/s a subtask of p reads.
+func busiest(rates []float64, p int) float64 {
+	m := 0.0
+	for j := range p {
+		s := 0.0
+		for k := j; k < len(rates); k += p {
+			s += rates[k]
+		}
+		m = max(m, s)
+	}
+	return m
+}
+
+// KeepUp returns, per vertex ID, the smallest parallelism at which the
+// vertex keeps up with the trace's rates at offset at since the start
+// (noise aside), assuming its upstream keeps up: a source's busiest
+// subtask reads ceil(N/p) partitions; a keyed vertex's busiest subtask
+// holds ceil(MaxParallelism/p) key groups. A vertex that cannot keep up at
+// any parallelism gets the one at which it processes most.
+func KeepUp(job Job, trace Trace, at time.Duration) (map[string]int, error) {
+	topo, err := compile(job)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateTrace(trace); err != nil {
+		return nil, err
+	}
+	p := make([]int, len(topo.vertices))
+	newSizer(topo, trace).size(at, p)
+	return topo.named(p), nil
+}
+
+func (t *topology) named(p []int) map[string]int {
+	out := make(map[string]int, len(p))
+	for i, v := range t.vertices {
+		out[v.ID] = p[i]
+	}
+	return out
+}
+
+// PeakParallelism returns, per vertex, the largest KeepUp parallelism over
+// cfg.Duration, sampled every tick: the smallest fixed parallelism that
+// keeps up at every moment.
+func PeakParallelism(cfg Config, job Job, trace Trace) (map[string]int, error) {
+	topo, cfg, err := prepare(cfg, job, trace)
+	if err != nil {
+		return nil, err
+	}
+	z := newSizer(topo, trace)
+	p, peak := make([]int, len(topo.vertices)), make([]int, len(topo.vertices))
+	for t := time.Duration(0); t < cfg.Duration; t += cfg.Tick {
+		z.size(t, p)
+		for i := range p {
+			peak[i] = max(peak[i], p[i])
+		}
+	}
+	return topo.named(peak), nil
+}
+
+// StaticAtPeak returns the job started at its PeakParallelism and the
+// Static policy that keeps it there: the "provision for the peak"
+// baseline, which never rescales.
+func StaticAtPeak(cfg Config, job Job, trace Trace) (Job, autoscale.Static, error) {
+	peak, err := PeakParallelism(cfg, job, trace)
+	if err != nil {
+		return Job{}, autoscale.Static{}, err
+	}
+	return job.WithParallelism(peak), autoscale.Static{Targets: peak}, nil
+}
+
+func prepare(cfg Config, job Job, trace Trace) (*topology, Config, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, cfg, err
+	}
+	topo, err := compile(job)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := validateTrace(trace); err != nil {
+		return nil, cfg, err
+	}
+	return topo, cfg.withDefaults(), nil
+}
+
+// Oracle is the lower bound on slot-hours: at every tick the job runs at
+// KeepUp's parallelism for that moment's rates, and rescaling costs
+// nothing (no downtime, no replay). Its SLO violation and lag are 0 by
+// construction (where Unmet is 0); Rescales counts its parallelism
+// changes; its records are the trace's, noise aside.
+func Oracle(cfg Config, job Job, trace Trace) (Summary, error) {
+	topo, cfg, err := prepare(cfg, job, trace)
+	if err != nil {
+		return Summary{}, err
+	}
+	z := newSizer(topo, trace)
+	p, prev := make([]int, len(topo.vertices)), make([]int, len(topo.vertices))
+	var m Summary
+	var arrived float64
+	var slotTicks int64
+	for t := time.Duration(0); t < cfg.Duration; t += cfg.Tick {
+		m.Duration += cfg.Tick
+		if z.size(t, p) {
+			m.Unmet += cfg.Tick
+		}
+		if t > 0 && !slices.Equal(p, prev) {
+			m.Rescales++
+		}
+		copy(prev, p)
+		slots := topo.slots(p)
+		slotTicks += int64(slots)
+		m.PeakSlots = max(m.PeakSlots, slots)
+		for n := range z.rates {
+			arrived += sum(z.rates[n]) * cfg.Tick.Seconds()
+		}
+	}
+	m.SlotHours = float64(slotTicks) * cfg.Tick.Hours()
+	m.RecordsArrived = int64(math.Round(arrived))
+	m.RecordsProcessed = m.RecordsArrived
+	return m, nil
+}
