@@ -26,6 +26,19 @@
 //     the DAG, alignment to partitions and key groups, 5 min stabilization
 //     and a 15 min window, and a 1 h delayed scale-down. It is the yardstick
 //     the package's other policies are measured against in autoscale/sim.
+//   - Default: the package's own policy. It sizes each vertex for the
+//     sources' arrival rate (records read plus backlog growth, or the
+//     backlog over the lag), its Theil-Sen trend over a horizon that
+//     balances a restart against provisioning ahead, and draining the
+//     backlog a restart leaves, at utilization 0.9, with capacities measured
+//     from busy time, corrected for the busiest subtask's share of
+//     partitions or key groups and kept across restarts; it scales up when a
+//     vertex cannot keep up or a lag over the SLO would drain too slowly, and
+//     scales down once the slots wasted pay for a restart (rent or buy). It
+//     decides one call after a restart, decides per pipeline and piggybacks
+//     the others' changes on a forced rescale. DefaultConfig holds every
+//     duration it uses, so a compressed time scale is a config away. It is
+//     safe for concurrent use; use one per job.
 //
 // The conformance suite autoscale/autoscaletest checks any Policy: it never
 // acts on missing or non-finite figures, respects min/max and partition

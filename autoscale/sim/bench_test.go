@@ -43,6 +43,7 @@ var benchPolicies = []benchPolicy{
 	{"OperatorCompatible", withPolicy(func() (autoscale.Policy, error) {
 		return autoscale.NewOperatorCompatible(autoscale.OperatorConfig{})
 	})},
+	{"Default", withPolicy(func() (autoscale.Policy, error) { return autoscale.NewDefault(autoscale.DefaultConfig{}) })},
 }
 
 // BenchmarkPolicies runs every standard scenario under every policy, one
@@ -84,4 +85,84 @@ func BenchmarkDay(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(24*time.Hour/cfg.Tick)*float64(b.N)/b.Elapsed().Seconds(), "ticks/s")
+}
+
+// burstySeeds are the extra seeds BenchmarkBurstySeeds runs the bursty
+// trace with (BenchmarkPolicies runs seed 1).
+var burstySeeds = []uint64{2, 3, 4, 5, 6}
+
+// BenchmarkBurstySeeds runs the bursty scenario with the trace seeds
+// burstySeeds (the arrival noise keeps Seed 1) under every policy, one
+// full simulation per iteration, and reports each run's yardstick figures;
+// then, per policy, the worst case over the seeds (seed=worst): the most
+// SLO-violation seconds, rescales and max lag, and the largest slot-hours
+// as a multiple of Oracle's on the same seed (slot_hours_x_oracle).
+func BenchmarkBurstySeeds(b *testing.B) {
+	sc := sim.Scenarios()[3]
+	if sc.Name != "bursty" {
+		b.Fatalf("scenario 3 is %s, want bursty", sc.Name)
+	}
+	cfg := sc.Config(sim.Config{Seed: 1})
+	worst := map[string]*worstCase{}
+	for _, seed := range burstySeeds {
+		tr := sc.Trace.(sim.Bursty)
+		tr.Seed = seed
+		run := sc
+		run.Trace = tr
+		oracle, err := sim.Oracle(cfg, run.Job, run.Trace)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range benchPolicies {
+			b.Run(fmt.Sprintf("seed=%d/policy=%s", seed, p.name), func(b *testing.B) {
+				var m sim.Summary
+				for b.Loop() {
+					if m, err = p.run(cfg, run); err != nil {
+						b.Fatal(err)
+					}
+				}
+				report(b, m)
+				if worst[p.name] == nil {
+					worst[p.name] = &worstCase{}
+				}
+				worst[p.name].add(m, oracle)
+			})
+		}
+	}
+	for _, p := range benchPolicies {
+		b.Run("seed=worst/policy="+p.name, func(b *testing.B) {
+			for b.Loop() {
+			}
+			if w := worst[p.name]; w != nil {
+				w.report(b)
+			}
+		})
+	}
+}
+
+// worstCase is the worst of a policy's runs over several seeds.
+type worstCase struct {
+	slo, maxLag time.Duration
+	rescales    int
+	xOracle     float64
+}
+
+func (w *worstCase) add(m, oracle sim.Summary) {
+	w.slo, w.maxLag, w.rescales = max(w.slo, m.SLOViolation), max(w.maxLag, m.MaxLag), max(w.rescales, m.Rescales)
+	w.xOracle = max(w.xOracle, m.SlotHours/oracle.SlotHours)
+}
+
+func (w *worstCase) report(b *testing.B) {
+	b.ReportMetric(w.slo.Seconds(), "slo_violation_s")
+	b.ReportMetric(w.xOracle, "slot_hours_x_oracle")
+	b.ReportMetric(float64(w.rescales), "rescales")
+	b.ReportMetric(w.maxLag.Seconds(), "max_lag_s")
+}
+
+// report reports a run's yardstick figures.
+func report(b *testing.B, m sim.Summary) {
+	b.ReportMetric(m.SLOViolation.Seconds(), "slo_violation_s")
+	b.ReportMetric(m.SlotHours, "slot_hours")
+	b.ReportMetric(float64(m.Rescales), "rescales")
+	b.ReportMetric(m.MaxLag.Seconds(), "max_lag_s")
 }

@@ -1,0 +1,201 @@
+package autoscale
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// verdict is the job-level outcome of one call.
+type verdict struct {
+	rescale  bool
+	why      string // a clause: why the job rescales, or why it does not
+	cur, new int    // slots now and at the sizes
+}
+
+// choose decides for the whole job: rescale every pipeline to its sizes
+// when one must scale up, or when the slots wasted against the sizes since
+// the job became over-provisioned reach a restart's cost; else keep.
+func (d *Default) choose(now, t time.Time, obs Observation, pipes []*pipeline, plans map[string]*vtxPlan) Decision {
+	current, sized := map[string]int{}, map[string]int{}
+	for _, v := range obs.Vertices {
+		current[v.ID], sized[v.ID] = v.Parallelism, plans[v.ID].ideal
+	}
+	vd := verdict{cur: slotsOf(obs, current), new: slotsOf(obs, sized)}
+	urgent, stuck := urgency(pipes, plans)
+	over := vd.cur - vd.new
+	d.account(t, over, urgent != "")
+	cost := d.o.restartCost.Seconds() * float64(vd.new)
+	switch {
+	case urgent != "":
+		vd.rescale, vd.why = true, "the job must scale up now: "+urgent
+	case over > 0 && d.st.waste >= cost:
+		vd.rescale = true
+		vd.why = fmt.Sprintf("%d slots would do where %d run, and the %s slot-h wasted since %s reach the %s slot-h a restart costs (%v of %d slots)",
+			vd.new, vd.cur, num(d.st.waste/3600), clock(d.st.wasteFrom), num(cost/3600), d.o.restartCost, vd.new)
+	case stuck != "":
+		vd.why = "the job cannot keep up, but no size it may take would help: " + stuck
+	case over > 0:
+		vd.why = fmt.Sprintf("the job keeps up; %d slots would do where %d run, but the %s slot-h wasted so far are below the %s slot-h a restart costs",
+			vd.new, vd.cur, num(d.st.waste/3600), num(cost/3600))
+	default:
+		vd.why = "the job keeps up and is not over-provisioned"
+	}
+	dec := Decision{Time: now, Targets: map[string]int{}, Reasons: map[string]string{}}
+	var moves []string
+	for _, v := range obs.Vertices {
+		target := v.Parallelism
+		if vd.rescale {
+			target = sized[v.ID]
+		}
+		dec.Targets[v.ID] = target
+		dec.Reasons[v.ID] = d.describe(plans[v.ID], target, vd)
+		if target != v.Parallelism {
+			moves = append(moves, fmt.Sprintf("%s %d->%d", v.ID, v.Parallelism, target))
+		}
+	}
+	dec.Size(obs)
+	dec.Summary = "default: keeps every vertex: " + vd.why
+	if len(moves) > 0 {
+		dec.Summary = fmt.Sprintf("default: rescales %s (%d -> %d slots): %s", strings.Join(moves, ", "), vd.cur, dec.Slots, vd.why)
+		d.st.waste, d.st.wasteAt = 0, time.Time{}
+	}
+	return dec
+}
+
+// urgency says why the job must scale up now: in the pipelines that must
+// and can (some vertex would change), how many vertices cannot keep up and
+// which most, and which sources lag too long. stuck says the same of the
+// pipelines that must but cannot.
+func urgency(pipes []*pipeline, plans map[string]*vtxPlan) (urgent, stuck string) {
+	var can, cannot []string
+	for _, p := range pipes {
+		if !p.urgent(plans) {
+			continue
+		}
+		n, tightest, ratio := 0, "", math.Inf(1)
+		for _, id := range p.ids {
+			if vp := plans[id]; vp.urgent != "" {
+				n++
+				if r := vp.capNow / vp.dem.react; r < ratio {
+					tightest, ratio = id, r
+				}
+			}
+		}
+		var why []string
+		if n > 0 {
+			vp := plans[tightest]
+			why = append(why, fmt.Sprintf("%s cannot keep up with the demand expected before a new configuration could run (%s most at %s rec/s for %s rec/s)",
+				plural(n, "vertex"), tightest, num(vp.capNow), num(vp.dem.react)))
+		}
+		if p.lagging != "" {
+			why = append(why, p.lagging)
+		}
+		if changes(p, plans) {
+			can = append(can, why...)
+		} else {
+			cannot = append(cannot, why...)
+		}
+	}
+	return strings.Join(can, "; "), strings.Join(cannot, "; ")
+}
+
+// changes reports whether some vertex of p would change parallelism.
+func changes(p *pipeline, plans map[string]*vtxPlan) bool {
+	for _, id := range p.ids {
+		if vp := plans[id]; vp.ideal != vp.v.Parallelism {
+			return true
+		}
+	}
+	return false
+}
+
+// account adds the slot-time wasted since the last call while the job is
+// over-provisioned against its sizes and nothing is urgent; anything else
+// starts the count afresh.
+func (d *Default) account(t time.Time, over int, urgent bool) {
+	st := &d.st
+	switch {
+	case over <= 0 || urgent:
+		st.waste, st.wasteAt = 0, time.Time{}
+		return
+	case st.wasteAt.IsZero():
+		st.wasteFrom = t
+	default:
+		st.waste += float64(over) * t.Sub(st.wasteAt).Seconds()
+	}
+	st.wasteAt = t
+}
+
+// describe explains one vertex's target in full sentences.
+func (d *Default) describe(vp *vtxPlan, target int, vd verdict) string {
+	p := vp.v.Parallelism
+	switch {
+	case vp.missing != "":
+		return fmt.Sprintf("Keeps %d: %s, and Default never acts on a missing figure.", p, vp.missing)
+	case math.IsNaN(vp.dem.now):
+		return fmt.Sprintf("Keeps %d: its demand is unknown, as %s.", p, vp.demWhy)
+	case math.IsNaN(vp.need) || (len(vp.curve.p) == 0 && vp.need > 0):
+		return fmt.Sprintf("Keeps %d: %s rec/s are due, but its capacity has not been measured yet (that takes two observations under a steady load or a backlog).",
+			p, num(vp.dem.now))
+	}
+	figures := d.figures(vp)
+	switch {
+	case target != p && vp.urgent != "":
+		return fmt.Sprintf("Goes from %d to %d subtasks: %s. %s", p, target, vp.urgent, figures)
+	case target != p:
+		return fmt.Sprintf("Goes from %d to %d subtasks, its size in the new configuration, as %s. %s", p, target, vd.why, figures)
+	case vd.rescale:
+		return fmt.Sprintf("Keeps %d, its size in the new configuration, as %s. %s", p, vd.why, figures)
+	case vp.urgent != "":
+		return fmt.Sprintf("Keeps %d: %s, but %s. %s", p, vp.urgent, vd.why, figures)
+	}
+	return fmt.Sprintf("Keeps %d: %s. %s", p, vd.why, figures)
+}
+
+// figures gives a vertex's demand, capacity and size with their figures.
+func (d *Default) figures(vp *vtxPlan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Demand is %s rec/s", num(vp.dem.now))
+	if sv := vp.src; sv != nil {
+		fmt.Fprintf(&b, " (arrivals measured as %s; %s records wait, a lag of %s s", sv.how, num(sv.backlog), num(sv.lag))
+		if sv.trended {
+			fmt.Fprintf(&b, "; trend %s rec/s per hour", num(sv.slope*3600))
+		}
+		b.WriteString(")")
+	}
+	if vp.dem.react > vp.dem.now {
+		fmt.Fprintf(&b, ", %s rec/s expected before a new configuration could run and %s at the sizing horizon", num(vp.dem.react), num(vp.dem.horizon))
+	}
+	if math.IsNaN(vp.capNow) {
+		b.WriteString("; its capacity at its parallelism is unknown.")
+	} else {
+		verb := "take"
+		if vp.v.Parallelism == 1 {
+			verb = "takes"
+		}
+		fmt.Fprintf(&b, "; %s %s in up to %s rec/s (%s), a utilization of %s.",
+			plural(vp.v.Parallelism, "subtask"), verb, num(vp.capNow), d.capHow(vp), num(vp.dem.now/vp.capNow))
+	}
+	fmt.Fprintf(&b, " Sized for %s rec/s (the larger of %s at utilization %s, and %s, which drains a rescale's backlog within %v), it needs %d",
+		num(vp.need), num(vp.dem.horizon), num(d.o.utilization), num(vp.dem.now+vp.dem.drain), d.o.catchUp, vp.ideal)
+	if !vp.reach {
+		fmt.Fprintf(&b, ", its most useful parallelism (at most %d), which falls short", d.limit(vp.v))
+	}
+	b.WriteString(".")
+	return b.String()
+}
+
+// capHow says how a capacity is known.
+func (d *Default) capHow(vp *vtxPlan) string {
+	p := vp.v.Parallelism
+	ps := make([]string, len(vp.curve.p))
+	for i, q := range vp.curve.p {
+		if q == p {
+			return fmt.Sprintf("measured at %d", p)
+		}
+		ps[i] = fmt.Sprint(q)
+	}
+	return "estimated from measurements at " + strings.Join(ps, ", ")
+}

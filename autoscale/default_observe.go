@@ -1,0 +1,276 @@
+package autoscale
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// figs are one vertex's figures in one observation, NaN where missing;
+// lag is a source's lag in seconds (its TimeLag, else its backlog over its
+// arrival rate).
+type figs struct {
+	in, out, busy, bp, backlog, lag float64
+}
+
+// vsnap is a vertex's figures in an earlier observation of the run.
+type vsnap struct {
+	t time.Time
+	f figs
+}
+
+// dwindow is what the current observation's counters are compared with:
+// per vertex, its figures in the latest earlier observation of the same
+// run that had them, or else the restart (counters start from zero then).
+type dwindow struct {
+	t      time.Time
+	prev   map[string]vsnap
+	runAge float64 // seconds since the restart; 0 when unknown
+}
+
+// span returns a vertex's earlier figures and the seconds since them, or,
+// without them, the seconds since the restart (sinceRestart).
+func (w dwindow) span(id string) (prev figs, dt float64, sinceRestart bool) {
+	if p, ok := w.prev[id]; ok {
+		return p.f, w.t.Sub(p.t).Seconds(), false
+	}
+	return figs{busy: math.NaN(), bp: math.NaN(), backlog: math.NaN(), lag: math.NaN()}, w.runAge, true
+}
+
+// rate is a counter's rate over the vertex's window, NaN when unknown.
+func (w dwindow) rate(id string, cur float64, f func(figs) float64) float64 {
+	prev, dt, _ := w.span(id)
+	if dt <= 0 {
+		return math.NaN()
+	}
+	return (cur - f(prev)) / dt
+}
+
+func figIn(f figs) float64      { return f.in }
+func figBacklog(f figs) float64 { return f.backlog }
+
+// figsOf reads a vertex's figures.
+func figsOf(v Vertex) figs {
+	f := figs{in: nan(v.RecordsIn), out: nan(v.RecordsOut), busy: nan(v.Busy), bp: nan(v.Backpressured),
+		backlog: math.NaN(), lag: math.NaN()}
+	if v.Source != nil {
+		f.backlog = nan(v.Source.Backlog)
+		f.lag = nan(v.Source.TimeLag)
+	}
+	return f
+}
+
+// srcView is what one decision knows of a source's input.
+type srcView struct {
+	// arrival is the records/s arriving now, how says how it was measured,
+	// why why it is unknown (arrival NaN).
+	arrival  float64
+	how, why string
+	// slope is the arrival rate's trend (records/s per second) and trended
+	// whether there was enough history to measure it.
+	slope   float64
+	trended bool
+	// backlog is the records waiting, lag the age of the oldest in seconds.
+	backlog, lag float64
+}
+
+// arrival measures what arrives at source v: within a run, records read
+// plus backlog growth between two observations; and, once the lag is at
+// least half a metric refresh (a source that keeps up lags by about its
+// poll interval, far less), the backlog over the lag (the records waiting
+// arrived within the lag, so that is their mean arrival rate over it: the
+// freshest figure, and the only one in the first observation after a
+// restart). The larger is taken: each is a lower bound of the rate now
+// while it rises. A source without Source information reads no Kafka and
+// has no backlog.
+func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
+	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag}
+	if v.Source == nil {
+		sv.backlog, sv.lag = 0, 0
+		if sv.arrival = w.rate(v.ID, cur.in, figIn); !math.IsNaN(sv.arrival) {
+			_, dt, _ := w.span(v.ID)
+			sv.how = fmt.Sprintf("records read over the last %s (no Kafka backlog)", dur(dt))
+		} else {
+			sv.why = "its records-in counter is missing"
+		}
+		return sv
+	}
+	if math.IsNaN(cur.backlog) {
+		sv.why = "its backlog is missing"
+		return sv
+	}
+	if _, dt, sinceRestart := w.span(v.ID); !sinceRestart {
+		in, grow := w.rate(v.ID, cur.in, figIn), w.rate(v.ID, cur.backlog, figBacklog)
+		if a := max(0, in+grow); !math.IsNaN(in + grow) {
+			sv.arrival, sv.how = a, fmt.Sprintf("%s rec/s read plus %s rec/s of backlog growth over the last %s", num(in), num(grow), dur(dt))
+		}
+	}
+	if !math.IsNaN(cur.lag) && cur.lag >= d.o.refresh.Seconds()/2 {
+		if a := cur.backlog / cur.lag; math.IsNaN(sv.arrival) || a > sv.arrival {
+			sv.arrival, sv.how = a, fmt.Sprintf("%s records waiting over a lag of %s s", num(cur.backlog), num(cur.lag))
+		}
+	}
+	switch {
+	case math.IsNaN(sv.arrival) && math.IsNaN(cur.in):
+		sv.why = "its records-in counter is missing"
+	case math.IsNaN(sv.arrival):
+		sv.why = fmt.Sprintf("this is the first observation since the restart and its lag (%s s) is too short to measure arrivals by", num(cur.lag))
+	case math.IsNaN(sv.lag) && sv.backlog <= 0:
+		sv.lag = 0
+	case math.IsNaN(sv.lag):
+		sv.lag = sv.backlog / sv.arrival // the backlog's time (unbounded when nothing arrives) without Kafka's time lag
+	}
+	return sv
+}
+
+// point is one arrival-rate measurement.
+type point struct {
+	t time.Time
+	a float64
+}
+
+// trend keeps a source's arrival rates over the trend window, at most
+// trendPoints of them, evenly thinned.
+type trend struct{ pts []point }
+
+const trendPoints = 30
+
+// add records a measurement and forgets those older than the window.
+func (tr *trend) add(t time.Time, a float64, window time.Duration) {
+	from := t.Add(-window)
+	i := slices.IndexFunc(tr.pts, func(p point) bool { return !p.t.Before(from) })
+	if i < 0 {
+		i = len(tr.pts)
+	}
+	tr.pts = tr.pts[i:]
+	if n := len(tr.pts); n > 0 && t.Sub(tr.pts[n-1].t) < window/trendPoints {
+		return
+	}
+	tr.pts = append(tr.pts, point{t, a})
+}
+
+// slope is the Theil-Sen estimate of the trend (the median of the slopes
+// between every two measurements, records/s per second): a burst shorter
+// than about a quarter of the window moves it little. It needs four
+// measurements spanning half the window.
+func (tr *trend) slope(window time.Duration) (float64, bool) {
+	n := len(tr.pts)
+	if n < 4 || tr.pts[n-1].t.Sub(tr.pts[0].t) < window/2 {
+		return 0, false
+	}
+	secs := make([]float64, n)
+	for i, p := range tr.pts {
+		secs[i] = p.t.Sub(tr.pts[0].t).Seconds()
+	}
+	slopes := make([]float64, 0, n*(n-1)/2)
+	for i := range n {
+		for j := i + 1; j < n; j++ {
+			slopes = append(slopes, (tr.pts[j].a-tr.pts[i].a)/(secs[j]-secs[i]))
+		}
+	}
+	return median(slopes), true
+}
+
+// steady reports whether a vertex's window can be trusted to measure
+// capacity: it lies between two observations of the run (a window from the
+// restart includes the time the tasks spent restoring state and the
+// records spent reaching the vertex, and so reads low), and its pipeline's
+// sources had a backlog at both ends (every vertex ran as fast as the
+// slowest let it), or were caught up at both ends and the vertex's own load
+// changed by less than a tenth.
+func (d *Default) steady(w dwindow, id string, cur figs, sources []string, now map[string]*srcView) bool {
+	prev, _, sinceRestart := w.span(id)
+	if sinceRestart {
+		return false
+	}
+	caughtUp, backlogged := true, true
+	limit := d.o.refresh.Seconds()
+	for _, s := range sources {
+		lagNow, lagPrev := now[s].lag, math.NaN()
+		if p, ok := w.prev[s]; ok {
+			lagPrev = p.f.lag
+		}
+		caughtUp = caughtUp && lagNow < limit && lagPrev < limit
+		backlogged = backlogged && lagNow >= limit && lagPrev >= limit
+	}
+	if backlogged || !caughtUp {
+		return backlogged
+	}
+	return math.Abs(cur.busy-prev.busy) <= 0.1*max(prev.busy, cur.busy)
+}
+
+// backlogged reports whether every source listed has a backlog of at
+// least a metric refresh.
+func (d *Default) backlogged(sources []string, now map[string]*srcView) bool {
+	for _, s := range sources {
+		if !(now[s].lag >= d.o.refresh.Seconds()) {
+			return false
+		}
+	}
+	return len(sources) > 0
+}
+
+// measure adds vertex v's capacity in this window to its model: its input
+// rate over its busy fraction is what it could take in, and the busiest
+// subtask's share turns that into one subtask's capacity. A source with a
+// backlog is never idle: it reads flat out or is backpressured, so its
+// capacity is at most its rate over the time it is not backpressured,
+// whatever its busy time says (some sources report too little).
+func (d *Default) measure(v Vertex, keyed bool, cur figs, w dwindow, sources []string, now map[string]*srcView) {
+	rate := w.rate(v.ID, cur.in, figIn)
+	if _, dt, _ := w.span(v.ID); math.IsNaN(rate) || rate <= 0 || math.IsNaN(cur.busy) || dt < d.o.refresh.Seconds() {
+		return
+	}
+	if !d.steady(w, v.ID, cur, sources, now) {
+		return
+	}
+	backlogged := d.backlogged(sources, now)
+	busy := max(0, cur.busy)
+	if v.Source != nil && backlogged && !math.IsNaN(cur.bp) {
+		busy = max(busy, 1-cur.bp)
+	}
+	tpr := rate / (busy + busyResolution)
+	m := d.st.caps[v.ID]
+	if m == nil {
+		m = &capModel{}
+		d.st.caps[v.ID] = m
+	}
+	m.add(v.Parallelism, tpr*maxShare(v, keyed, v.Parallelism, backlogged))
+}
+
+// ratioKey names an edge.
+type ratioKey struct{ from, to string }
+
+// learnRatios updates the records each edge carries per record into its
+// upstream vertex: to's records in over from's when from is to's only
+// input, else from's records out over its records in; from the counters
+// since the restart, once the run is ten metric refreshes old (so that
+// the buffers filled at the start weigh little), or when nothing is known
+// yet.
+func (d *Default) learnRatios(obs Observation, cur map[string]figs, runAge float64) {
+	for _, e := range obs.Edges {
+		k := ratioKey{e.From, e.To}
+		if _, known := d.st.ratios[k]; known && runAge < 10*d.o.refresh.Seconds() {
+			continue
+		}
+		from, to := cur[e.From], cur[e.To]
+		r := from.out / from.in
+		if len(obs.Inputs(e.To)) == 1 {
+			r = to.in / from.in
+		}
+		if from.in > 0 && !math.IsNaN(r) && !math.IsInf(r, 0) {
+			d.st.ratios[k] = r
+		}
+	}
+}
+
+// dur renders seconds as a duration for a reason: whole seconds, or
+// tenths below 10 s (a job on a compressed time scale).
+func dur(secs float64) string {
+	d := time.Duration(secs * float64(time.Second))
+	if d < 10*time.Second {
+		return d.Round(time.Second / 10).String()
+	}
+	return d.Round(time.Second).String()
+}
