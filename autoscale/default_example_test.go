@@ -47,7 +47,7 @@ func ExampleDefault() {
 		return
 	}
 	// Output:
-	// 3m0s after the restart: default: rescales v0 4->8 (4 -> 8 slots): the job must scale up now: 1 vertex cannot keep up with the demand expected before a new configuration could run (v0 most at 1,998 rec/s for 3,000 rec/s)
+	// 2m0s after the restart: default: rescales v0 4->8 (4 -> 8 slots): the job must scale up now: 1 vertex cannot keep up with the demand expected before a new configuration could run (v0 most at 1,998 rec/s for 3,000 rec/s)
 	// v0: Goes from 4 to 8 subtasks: at 4 subtasks it takes in up to 1,998 rec/s, less than the 3,000 rec/s expected before a new configuration could run.
 	// v1: Keeps 4, its size in the new configuration, as the job must scale up now: 1 vertex cannot keep up with the demand expected before a new configuration could run (v0 most at 1,998 rec/s for 3,000 rec/s).
 	// 8 slots on 2 TaskManagers

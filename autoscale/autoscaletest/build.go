@@ -114,14 +114,28 @@ func (tr *Trace) Step(d time.Duration, rates map[string]Rates) autoscale.Observa
 		v.RecordsOut = advance(tr.out, v.ID, r.Out, secs)
 		v.Busy, v.Backpressured = autoscale.Of(r.Busy), autoscale.Of(r.Backpressured)
 		if v.Source != nil {
-			v.Source.Backlog = autoscale.Missing
+			v.Source.Backlog, v.Source.TimeLag = autoscale.Missing, autoscale.Missing
 			if g := autoscale.Of(r.BacklogGrowth); g.Valid() {
 				tr.backlog[v.ID] = max(0, tr.backlog[v.ID]+g.Or(0)*secs)
 				v.Source.Backlog = autoscale.Of(tr.backlog[v.ID])
+				v.Source.TimeLag = timeLag(tr.backlog[v.ID], r.In)
 			}
 		}
 	}
 	return Clone(tr.obs)
+}
+
+// timeLag approximates a source's time lag as its backlog over the rate
+// it reads at: 0 when caught up, missing when the rate is missing or zero
+// with a backlog.
+func timeLag(backlog, in float64) autoscale.Value {
+	if backlog == 0 {
+		return autoscale.Of(0)
+	}
+	if r := autoscale.Of(in); !r.Valid() || in <= 0 {
+		return autoscale.Missing
+	}
+	return autoscale.Of(backlog / in)
 }
 
 // advance moves a counter at rate for secs and returns its value, missing
