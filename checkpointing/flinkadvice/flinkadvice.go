@@ -34,8 +34,11 @@ type Job struct {
 }
 
 // Observe reads a job's checkpoint configuration and statistics (two REST
-// calls) and converts them. A job without checkpointing gives an
-// Observation with Interval 0 after one call. Flink errors are returned
+// calls) and converts them. When c also implements TaskMetrics, it
+// measures the Facts the caller left unknown (alignment time, source
+// backpressure) from Flink's task metrics, one call per vertex more. A job
+// without checkpointing gives an Observation with Interval 0 after one
+// call. Flink errors are returned
 // wrapped, so errors.Is matches flinkapi's sentinels.
 func Observe(ctx context.Context, c Flink, job Job) (checkpointing.Observation, error) {
 	if err := job.ID.Validate(); err != nil {
@@ -54,7 +57,11 @@ func Observe(ctx context.Context, c Flink, job Job) (checkpointing.Observation, 
 	if err != nil {
 		return checkpointing.Observation{}, fmt.Errorf("flinkadvice: checkpoint statistics of job %s: %w", job.ID, err)
 	}
-	return Observation(stats, conf, job.Beam, job.Facts)
+	facts := job.Facts
+	if m, ok := c.(TaskMetrics); ok {
+		facts = measureFacts(ctx, m, job.ID, facts)
+	}
+	return Observation(stats, conf, job.Beam, facts)
 }
 
 // Advise observes the job and asks the advisor, at time now.
