@@ -10,12 +10,16 @@
 // Observation holds them oldest first). What Flink cannot report comes
 // from the caller in a Job: the Beam bundle options the job was submitted
 // with (maxBundleSize, maxBundleTimeMills, finishBundleBeforeCheckpointing)
-// and the Facts (source kind, backpressure, alignment time, element size,
-// pipelines, analysed PipelineOptions). A job without checkpointing (Flink
+// and the Facts (source kind, element size, pipelines, analysed
+// PipelineOptions). Alignment time and source backpressure are measured
+// from Flink's task metrics (checkpointAlignmentTime,
+// checkpointStartDelayNanos, backPressuredTimeMsPerSecond) when the caller
+// leaves them unknown and the client can read them (TaskMetrics). A job without checkpointing (Flink
 // answers 404, or reports the Long.MAX_VALUE interval of disabled periodic
 // checkpoints) is an Observation with checkpointing off, which the advisor
 // reports as checkpointing-disabled; it is not an error.
 //
-// Observe costs two REST calls (one when checkpointing is disabled).
+// Observe costs two REST calls (one when checkpointing is disabled), plus
+// one job-details call and one call per vertex to measure facts.
 // Every function is safe for concurrent use.
 package flinkadvice
