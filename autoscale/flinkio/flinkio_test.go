@@ -146,11 +146,22 @@ func TestObserveWithBacklogSource(t *testing.T) {
 	entry := func(p int32, records int64, lag time.Duration) backlog.Partition {
 		return backlog.Partition{Key: backlog.TopicPartition("orders", p), Records: backlog.Known(records), TimeLag: backlog.Known(lag)}
 	}
+	flink := func(records backlog.Figure[int64]) backlog.Partition {
+		return backlog.Partition{Key: backlog.VertexSplit(string(src), ""), Records: records, TimeLag: backlog.Unknown[time.Duration](backlog.MetricMissing)}
+	}
+	unknown := backlog.Partition{Key: backlog.TopicPartition("orders", 1), Records: backlog.Unknown[int64](backlog.NoLeader)}
 	snaps := []backlog.Snapshot{
 		{Source: "kafka", Partitions: []backlog.Partition{entry(0, 10, time.Second), entry(1, 30, 4*time.Second), entry(2, 0, 0)}},
-		{Source: "kafka", Partitions: []backlog.Partition{entry(0, 10, time.Second), {Key: backlog.TopicPartition("orders", 1), Records: backlog.Unknown[int64](backlog.NoLeader)}}},
+		{Source: "kafka", Partitions: []backlog.Partition{entry(0, 10, time.Second), unknown}},
+		// Merged: Flink's records first, Kafka's time lag; partitions
+		// counted from Kafka's entries only.
+		{Source: "kafka", Partitions: []backlog.Partition{flink(backlog.Known[int64](55)), entry(0, 10, time.Second), entry(1, 30, 4*time.Second), entry(2, 0, 0)}},
+		// Flink's records unknown: Kafka's are the fallback.
+		{Source: "kafka", Partitions: []backlog.Partition{flink(backlog.Unknown[int64](backlog.MetricMissing)), entry(0, 10, time.Second), entry(1, 30, 4*time.Second), entry(2, 0, 0)}},
+		// Kafka's records unknown: Flink's hold, the lag is missing.
+		{Source: "kafka", Partitions: []backlog.Partition{flink(backlog.Known[int64](55)), entry(0, 10, time.Second), unknown}},
 	}
-	for i, want := range []struct{ backlog, lag string }{{"40", "4"}, {"missing", "missing"}} {
+	for i, want := range []struct{ backlog, lag string }{{"40", "4"}, {"missing", "missing"}, {"55", "4"}, {"40", "4"}, {"55", "missing"}} {
 		o := observer(t, e, func(c *flinkio.ObserverConfig) {
 			c.Backlog = backlog.SourceFunc(func(context.Context) (backlog.Snapshot, error) { return snaps[i], nil })
 			c.Topics = map[flinkapi.VertexID][]string{src: {"orders"}}
@@ -162,6 +173,9 @@ func TestObserveWithBacklogSource(t *testing.T) {
 		s, _ := obs.Vertex(string(src))
 		if s.Source.Backlog.String() != want.backlog || s.Source.TimeLag.String() != want.lag || s.Source.Origin != "kafka" {
 			t.Errorf("snapshot %d: backlog %s lag %s origin %q; want %s, %s", i, s.Source.Backlog, s.Source.TimeLag, s.Source.Origin, want.backlog, want.lag)
+		}
+		if wantParts := len(snaps[i].Partitions) - map[bool]int{true: 1}[i >= 2]; s.Source.Partitions != wantParts {
+			t.Errorf("snapshot %d: %d partitions, want %d", i, s.Source.Partitions, wantParts)
 		}
 	}
 }

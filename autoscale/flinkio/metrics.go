@@ -152,32 +152,58 @@ func (o *Observer) backlog(ctx context.Context, obs *autoscale.Observation) {
 	}
 }
 
-// sourceBacklog sums the matching entries; a missing figure in any of them
-// makes the total missing (backlog never turns unknown into zero).
+// sourceBacklog sums the matching entries: those keyed by the vertex (the
+// job's own view, as flinkbacklog's) and those keyed by a topic it reads
+// (Kafka's, as kafkalag's). A merged snapshot may hold both: the records
+// then come from the vertex's entries when they know them (Flink first,
+// Kafka as the fallback), and the time lag, which a job does not report,
+// from the partitions. A missing figure in any entry of a kind makes that
+// kind's total missing (backlog never turns unknown into zero).
 func (o *Observer) sourceBacklog(id string, snap backlog.Snapshot, src *autoscale.Source) {
 	topics := o.cfg.Topics[flinkapi.VertexID(id)]
-	var matched []backlog.Partition
+	var byVertex, byTopic []backlog.Partition
 	for _, p := range snap.Partitions {
-		if p.Key.Vertex == id || (p.Key.Vertex == "" && contains(topics, p.Key.Topic)) {
-			matched = append(matched, p)
+		switch {
+		case p.Key.Vertex == id:
+			byVertex = append(byVertex, p)
+		case p.Key.Vertex == "" && contains(topics, p.Key.Topic):
+			byTopic = append(byTopic, p)
 		}
 	}
 	src.Origin = snap.Source
 	src.Backlog, src.TimeLag = autoscale.Missing, autoscale.Missing
-	if len(matched) == 0 || len(snap.Errors) > 0 {
+	if len(snap.Errors) > 0 {
 		return
 	}
-	part := backlog.Snapshot{Partitions: matched}
-	t := part.Totals()
-	if n, ok := t.Records.Value(); ok {
-		src.Backlog = autoscale.Of(float64(n))
+	vt, tt := totals(byVertex), totals(byTopic)
+	for _, t := range []*backlog.Totals{vt, tt} {
+		if t == nil || src.Backlog.Valid() {
+			continue
+		}
+		if n, ok := t.Records.Value(); ok {
+			src.Backlog = autoscale.Of(float64(n))
+		}
 	}
-	if d, ok := t.TimeLag.Value(); ok {
-		src.TimeLag = autoscale.Of(d.Seconds())
+	for _, t := range []*backlog.Totals{tt, vt} {
+		if t == nil || src.TimeLag.Valid() {
+			continue
+		}
+		if d, ok := t.TimeLag.Value(); ok {
+			src.TimeLag = autoscale.Of(d.Seconds())
+		}
 	}
-	if len(topics) > 0 {
-		src.Partitions = len(matched)
+	if len(topics) > 0 && len(byTopic) > 0 {
+		src.Partitions = len(byTopic)
 	}
+}
+
+// totals sums entries; nil when there are none.
+func totals(ps []backlog.Partition) *backlog.Totals {
+	if len(ps) == 0 {
+		return nil
+	}
+	t := backlog.Snapshot{Partitions: ps}.Totals()
+	return &t
 }
 
 func contains(ss []string, s string) bool {

@@ -35,10 +35,14 @@ type ObserverConfig struct {
 	Client Flink
 	// Job is the job to observe. Required.
 	Job flinkapi.JobID
-	// Backlog, if set, supplies source backlog and time lag (for example
-	// backlog.Fallback over flinkbacklog and kafkalag); its figures replace
-	// the sources' own pendingRecords. Default: the sources' pendingRecords
-	// alone, with no time lag.
+	// Backlog, if set, supplies source backlog and time lag; its figures
+	// replace the sources' own pendingRecords. Use backlog.Merge over
+	// flinkbacklog and kafkalag, in that order, for Flink's records with
+	// Kafka's as the fallback and Kafka's time lag: a source's records come
+	// from the entries keyed by its vertex when they are known, else from
+	// the partitions of its Topics; its time lag from the partitions.
+	// backlog.Fallback over the same gives one view or the other. Default:
+	// the sources' pendingRecords alone, with no time lag.
 	Backlog backlog.Source
 	// Topics maps a source vertex to the Kafka topics it reads, to match
 	// Backlog's per-partition entries and count partitions. Default:
