@@ -197,7 +197,7 @@ func runEmbedded(ctx context.Context, o options, stdout, stderr io.Writer) error
 	s := &session{
 		stdout: stdout, log: logger, client: client, job: embeddedJobID, out: out,
 		observer: observer, policy: policy, actuator: flinkio.Rescale{Client: client, Job: embeddedJobID},
-		interval: pol.DecisionInterval, slo: pol.LagSLO, scale: timeScale, rates: ep.rates,
+		interval: pol.DecisionInterval, slo: pol.LagSLO, rates: ep.rates,
 	}
 	runCtx, stopRun := context.WithTimeout(ctx, o.duration)
 	s.loop(runCtx)

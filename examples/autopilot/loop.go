@@ -42,7 +42,6 @@ type session struct {
 	actuator autoscale.Actuator
 	interval time.Duration
 	slo      time.Duration
-	scale    float64
 	rates    rates
 
 	mu       sync.Mutex
@@ -263,8 +262,8 @@ func (p *placer) place(obs autoscale.Observation, targets map[string]int) {
 	p.moved += st.Moved
 }
 
-// finish completes the summary: placement, checkpoint findings, and the
-// drain (when drainer is set).
+// advise asks the checkpoint advisor about the job and keeps its
+// findings for the summary.
 func (s *session) advise(ctx context.Context) {
 	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
 	if err != nil {

@@ -82,7 +82,8 @@ func runReal(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	policy, err := autoscale.NewDefault(autoscale.DefaultConfig{})
+	pol := autoscale.DefaultConfig{LagSLO: 2 * time.Minute} // the default, named: the summary measures against it
+	policy, err := autoscale.NewDefault(pol)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func runReal(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	s := &session{
 		stdout: stdout, log: logger, client: client, job: job, out: out,
 		observer: observer, policy: policy, actuator: act,
-		interval: o.interval, slo: 2 * time.Minute, scale: 1, rates: counterRates,
+		interval: o.interval, slo: pol.LagSLO, rates: counterRates,
 	}
 	runCtx, stopRun := ctx, context.CancelFunc(func() {})
 	if o.duration > 0 {

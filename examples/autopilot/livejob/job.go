@@ -440,22 +440,3 @@ func (j *Job) Stats() Stats {
 	}
 	return s
 }
-
-// SourceVertices returns each pipeline's source vertex ID, in Config
-// order.
-func (j *Job) SourceVertices() []flinkapi.VertexID {
-	out := make([]flinkapi.VertexID, len(j.pipes))
-	for i, p := range j.pipes {
-		out[i] = p.ids[Source]
-	}
-	return out
-}
-
-// Pipelines returns the pipelines, defaults applied.
-func (j *Job) Pipelines() []Pipeline {
-	out := make([]Pipeline, len(j.pipes))
-	for i, p := range j.pipes {
-		out[i] = p.Pipeline
-	}
-	return out
-}
