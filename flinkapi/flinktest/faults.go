@@ -177,53 +177,65 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		entry := Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Route: route, Header: r.Header.Clone(), Body: body}
 		rec := &statusRecorder{ResponseWriter: w}
-		entry.Faulted = s.applyFault(rec, r, route)
+		var drop bool
+		entry.Faulted, drop = s.applyFault(rec, r, route)
 		if !entry.Faulted {
 			mux.ServeHTTP(rec, r)
 		}
 		entry.Status = rec.status
 		s.cfg.Logger.Debug("flinktest: request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+		// Log before a drop closes the connection: the client sees the
+		// drop at once, and a test counting requests must see it logged.
 		s.log.mu.Lock()
 		s.log.reqs = append(s.log.reqs, entry)
 		s.log.mu.Unlock()
+		if drop {
+			dropConn(rec)
+		}
 	})
 }
 
 // applyFault runs a pending fault for route; it reports whether the fault
-// answered the request (or dropped it).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, route string) bool {
+// answered the request, and whether the connection is to be dropped
+// without an answer (the caller drops it once the request is logged).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, route string) (faulted, drop bool) {
 	if route == "" {
-		return false
+		return false, false
 	}
 	f, ok := s.faults.take(route)
 	if !ok {
-		return false
+		return false, false
 	}
 	if f.Latency > 0 {
 		select {
 		case <-time.After(f.Latency):
 		case <-r.Context().Done():
-			return true
+			return true, false
 		}
 	}
 	switch {
 	case f.Drop:
-		if hj, ok := w.(*statusRecorder).ResponseWriter.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
-			}
-		}
-		// Not reachable with httptest's HTTP/1.1 server; ErrAbortHandler is
-		// net/http's documented way to abort a response without an answer.
-		panic(http.ErrAbortHandler)
+		return true, true
 	case f.Status != 0:
 		msg := f.Message
 		if msg == "" {
 			msg = http.StatusText(f.Status)
 		}
 		writeError(w, f.Status, msg)
-		return true
+		return true, false
 	}
-	return false
+	return false, false
+}
+
+// dropConn closes the request's connection without an answer.
+func dropConn(rec *statusRecorder) {
+	if hj, ok := rec.ResponseWriter.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// Not reachable with httptest's HTTP/1.1 server; ErrAbortHandler is
+	// net/http's documented way to abort a response without an answer.
+	panic(http.ErrAbortHandler)
 }
