@@ -67,39 +67,67 @@ type call struct {
 	out    any   // JSON-decoded into when non-nil
 }
 
-// do performs c: it encodes the body, sends it through the retrying
-// transport, classifies a failure, and decodes the answer. The response body
-// is always read (up to the size limit) and closed.
+// do performs c: it encodes the body, sends it with its retries (send),
+// classifies a failure, and decodes the answer.
 func (cl *Client) do(ctx context.Context, c call) error {
-	req, err := cl.newRequest(ctx, c)
+	ans, err := cl.send(ctx, c)
 	if err != nil {
 		return err
-	}
-	resp, err := cl.http.Do(req)
-	if err != nil {
-		return cl.transportError(ctx, c, err)
-	}
-	body, readErr := cl.readBody(resp)
-	if readErr != nil {
-		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, readErr)
 	}
 	want := c.want
 	if want == nil {
 		want = []int{http.StatusOK}
 	}
-	if !slices.Contains(want, resp.StatusCode) {
-		return newError(c.method, c.path, resp.StatusCode, body)
+	if !slices.Contains(want, ans.status) {
+		return newError(c.method, c.path, ans.status, ans.body)
 	}
 	if c.out == nil {
 		return nil
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return fmt.Errorf("%w: %s %s: empty body with status %d", ErrDecode, c.method, c.path, resp.StatusCode)
+	return decodeAnswer(c, ans, c.out)
+}
+
+// answer is the final response of a call, its body read and closed.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// send performs the request with its retries and returns the last answer.
+// The body is read inside retryablehttp's retry loop by a response handler,
+// so a body cut off mid-read is retried like a connection error, within the
+// same attempts (see the comment at the top of retry.go). The handler is not
+// called for the last answer when it has a retryable status and the retries
+// are spent (a 503 after the retries); send reads that body itself.
+func (cl *Client) send(ctx context.Context, c call) (answer, error) {
+	req, err := cl.newRequest(ctx, c)
+	if err != nil {
+		return answer{}, err
 	}
-	if err := json.Unmarshal(body, c.out); err != nil {
-		return fmt.Errorf("%w: %s %s: %w", ErrDecode, c.method, c.path, err)
+	var read *http.Response // the response whose body is in body
+	var body []byte
+	req.SetResponseHandler(func(resp *http.Response) error {
+		var err error
+		read = resp
+		body, err = cl.readBody(resp)
+		if err != nil {
+			cl.log.LogAttrs(ctx, slog.LevelDebug, "flinkapi: reading the response failed", slog.String("method", c.method),
+				slog.String("path", c.path), slog.Int("status", resp.StatusCode), slog.String("error", err.Error()))
+		}
+		return err
+	})
+	resp, err := cl.http.Do(req)
+	if err == nil && resp != read {
+		body, err = cl.readBody(resp)
 	}
-	return nil
+	if err != nil {
+		if resp != nil {
+			_ = resp.Body.Close() // already closed when read; closing again is harmless
+		}
+		return answer{}, cl.transportError(ctx, c, err)
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
 func (cl *Client) newRequest(ctx context.Context, c call) (*retryablehttp.Request, error) {
@@ -133,12 +161,14 @@ func (cl *Client) newRequest(ctx context.Context, c call) (*retryablehttp.Reques
 	return req, nil
 }
 
-// readBody reads and closes resp.Body, refusing more than maxBody bytes.
+// readBody reads and closes resp.Body, refusing more than maxBody bytes. A
+// failed read is a *bodyReadError (worth another attempt); a body over the
+// limit wraps ErrResponseTooLarge (not worth one).
 func (cl *Client) readBody(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, cl.maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("read response (status %d): %w", resp.StatusCode, err)
+		return nil, &bodyReadError{status: resp.StatusCode, err: err}
 	}
 	if int64(len(b)) > cl.maxBody {
 		return nil, fmt.Errorf("%w: status %d, more than %d bytes", ErrResponseTooLarge, resp.StatusCode, cl.maxBody)
@@ -146,9 +176,10 @@ func (cl *Client) readBody(resp *http.Response) ([]byte, error) {
 	return b, nil
 }
 
-// transportError wraps an error from the transport. A cancelled or expired
-// ctx is returned as such; a transient error that outlived the retries also
-// wraps ErrUnavailable.
+// transportError wraps an error from the transport or from reading the
+// body. A cancelled or expired ctx is returned as such; a transient error
+// that outlived the retries (a connection error, a body cut off mid-read)
+// also wraps ErrUnavailable.
 func (cl *Client) transportError(ctx context.Context, c call, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ctxErr)
@@ -174,6 +205,25 @@ func newError(method, path string, status int, body []byte) *Error {
 	}
 	e.class = classify(status, e.Errors)
 	return e
+}
+
+// decodeAnswer decodes the body of a successful answer into out. A body
+// that is not JSON at all (empty, a proxy's HTML page, garbage, JSON cut
+// short) wraps ErrNotJSON besides ErrDecode; well-formed JSON of the wrong
+// shape wraps ErrDecode alone. The body is checked only after a failed
+// decode, so a good answer is scanned once.
+func decodeAnswer(c call, ans answer, out any) error {
+	err := json.Unmarshal(ans.body, out)
+	if err == nil {
+		return nil
+	}
+	if !json.Valid(ans.body) {
+		const maxShown = 64
+		start := bytes.TrimSpace(ans.body)
+		return fmt.Errorf("%w: %s %s: %w: status %d, Content-Type %q, body %q", ErrDecode, c.method, c.path,
+			ErrNotJSON, ans.status, ans.header.Get("Content-Type"), start[:min(len(start), maxShown)])
+	}
+	return fmt.Errorf("%w: %s %s: %w", ErrDecode, c.method, c.path, err)
 }
 
 // decodeMissing reports a well-formed body that lacks a field the call

@@ -42,7 +42,10 @@ type Config struct {
 	// Default: 10s, or the HTTPClient's own Timeout when that is set.
 	RequestTimeout time.Duration
 
-	// MaxRetries is how many times a failed attempt is retried. Default: 4.
+	// MaxRetries is how many times a failed attempt is retried: a call
+	// makes at most MaxRetries+1 attempts in all, whatever failed (a
+	// connection error, a retryable status, a body cut off mid-read), each
+	// retry after the backoff. Default: 4.
 	MaxRetries int
 	// DisableRetries makes every call a single attempt.
 	DisableRetries bool

@@ -38,15 +38,22 @@
 //
 // An HTTP error is an *Error (status, Flink's messages, method and path)
 // matching one sentinel with errors.Is: ErrNotFound (404), ErrConflict
-// (409, e.g. job already terminal), ErrUnavailable (502, 503, 504, 429 or a
-// connection error after the retries), ErrCheckpointingDisabled. A body that
-// does not decode wraps ErrDecode; a body over the limit wraps
-// ErrResponseTooLarge; a bad argument wraps ErrInvalidRequest before any I/O.
+// (409, e.g. job already terminal), ErrUnavailable (408, 429, 502, 503, 504,
+// a connection error or a body cut off mid-read, after the retries),
+// ErrCheckpointingDisabled. A body that does not decode wraps ErrDecode, and
+// also ErrNotJSON when it is not JSON at all (a proxy's page answered with
+// 200); a body over the limit wraps ErrResponseTooLarge; a bad argument
+// wraps ErrInvalidRequest before any I/O. IsTransient tells the errors that
+// may pass on a later call (ErrUnavailable, ErrNotJSON, a 500) from those
+// that will not.
 //
 // # Retries
 //
 // Every call the client makes is safe to repeat, and is retried on
-// connection errors, 502, 503, 504 and 429: reads are idempotent, PUT
+// connection errors, on a response body cut off mid-read, and on 408, 429,
+// 502, 503 and 504; MaxRetries bounds all of these together. A 500 is not
+// retried: Flink answers it for any unexpected exception, some permanent
+// (IsTransient lets a caller decide). Reads are idempotent, PUT
 // resource-requirements writes the same whole map, PATCH cancel is
 // idempotent, and savepoint and stop triggers always carry a
 // client-generated triggerId, so a retried POST names the same operation

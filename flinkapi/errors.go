@@ -23,7 +23,10 @@ var (
 	// already reached another terminal state.
 	ErrConflict = errors.New("flinkapi: conflict")
 	// ErrUnavailable: the JobManager could not serve the call and the retries
-	// were spent: 502, 503, 504 or 429, or a connection error.
+	// were spent: it answered 408, 429, 502, 503 or 504, the connection
+	// failed, or every answer's body was cut off mid-read (the error then
+	// also wraps the read error, e.g. io.ErrUnexpectedEOF). The same call
+	// may pass later (see IsTransient).
 	ErrUnavailable = errors.New("flinkapi: unavailable")
 	// ErrCheckpointingDisabled: the job runs without checkpointing, so it has
 	// no checkpoint statistics or configuration. Flink answers 404 with an
@@ -32,6 +35,12 @@ var (
 	// ErrDecode: the response body was not the JSON the call expects. A
 	// decode failure never yields a zero value.
 	ErrDecode = errors.New("flinkapi: cannot decode response")
+	// ErrNotJSON: the body of a successful answer is not JSON at all (empty,
+	// cut short, or a page from a proxy answered with 200). Such an error
+	// wraps ErrDecode too. Unlike well-formed JSON that lacks a field, it
+	// says nothing about the JobManager's answer and may pass on another
+	// call (see IsTransient).
+	ErrNotJSON = errors.New("flinkapi: response body is not JSON")
 	// ErrResponseTooLarge: the response body exceeded Config.MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("flinkapi: response body too large")
 	// ErrOperationFailed is wrapped by *OperationError: an asynchronous
@@ -95,7 +104,8 @@ func classify(status int, messages []string) error {
 		return ErrNotFound
 	case http.StatusConflict:
 		return ErrConflict
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	}
+	if retryable(status) { // the statuses the client retries: one list
 		return ErrUnavailable
 	}
 	return nil

@@ -2,6 +2,8 @@ package flinkapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -21,22 +23,56 @@ import (
 //     result for rest.async.store-duration, 5 minutes by default).
 // A future call without such a guarantee must not go through the retrying
 // transport.
+//
+// How attempts are counted: every attempt of a call runs in retryablehttp's
+// one retry loop, so Config.MaxRetries bounds them all together (a call
+// makes at most MaxRetries+1 attempts) whatever failed. A connection error
+// or a retryable status is judged by checkRetry directly. The body is read
+// inside that loop too, by the response handler Client.send sets on each
+// request: a read that fails (connection reset or cut off mid-body, or the
+// per-attempt timeout while reading) returns a *bodyReadError, which
+// retryablehttp hands to checkRetry as well, and so the whole request is
+// sent again after the same backoff, on the same attempt counter, and the
+// wait ends at once when ctx is done. No second loop around retryablehttp
+// is needed, so there is no second budget to reconcile with the first.
 
 // retryable reports whether an HTTP status is worth another attempt: the
 // JobManager or a proxy in front of it is temporarily unable to answer.
 func retryable(status int) bool {
 	switch status {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
 	}
 	return false
 }
 
+// bodyReadError is a failure while reading a response body: the answer was
+// lost on the way, so the request is worth another attempt. An answer over
+// Config.MaxResponseBytes is not one (that is ErrResponseTooLarge).
+type bodyReadError struct {
+	status int
+	err    error
+}
+
+func (e *bodyReadError) Error() string {
+	return fmt.Sprintf("reading the response body (status %d): %v", e.status, e.err)
+}
+
+func (e *bodyReadError) Unwrap() error { return e.err }
+
 // checkRetry is the retryablehttp.CheckRetry policy: retry transient
-// connection errors and the statuses above; stop at once when ctx is done.
+// connection errors, body-read failures and the statuses above; stop at
+// once when ctx is done.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if errors.Is(err, ErrResponseTooLarge) {
+		return false, nil
+	}
+	if _, ok := errors.AsType[*bodyReadError](err); ok {
+		return true, nil
 	}
 	if err != nil {
 		// retryablehttp's policy knows which transport errors are permanent

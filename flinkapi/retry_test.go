@@ -25,15 +25,20 @@ func TestRetries(t *testing.T) {
 		wantCalls  int
 		wantErr    error // nil: success
 		wantStatus int   // the *Error's status when the error is an HTTP answer
+		transient  bool  // what IsTransient says of the error
 	}{
-		{"503 twice then success", []flinktest.Fault{{Status: 503, Times: 2}}, false, 3, nil, 0},
-		{"dropped connection then success", []flinktest.Fault{{Drop: true}}, false, 2, nil, 0},
-		{"502, 504, 429 then success", []flinktest.Fault{{Status: 502}, {Status: 504}, {Status: 429}}, false, 4, nil, 0},
-		{"503 beyond the retries", []flinktest.Fault{{Status: 503, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 503},
-		{"dropped beyond the retries", []flinktest.Fault{{Drop: true, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 0},
-		{"404 is not retried", []flinktest.Fault{{Status: 404, Times: -1}}, false, 1, flinkapi.ErrNotFound, 404},
-		{"500 is not retried", []flinktest.Fault{{Status: 500, Times: -1}}, false, 1, errAny, 500},
-		{"retries disabled", []flinktest.Fault{{Status: 503}}, true, 1, flinkapi.ErrUnavailable, 503},
+		{"503 twice then success", []flinktest.Fault{{Status: 503, Times: 2}}, false, 3, nil, 0, false},
+		{"dropped connection then success", []flinktest.Fault{{Drop: true}}, false, 2, nil, 0, false},
+		{"502, 504, 429 then success", []flinktest.Fault{{Status: 502}, {Status: 504}, {Status: 429}}, false, 4, nil, 0, false},
+		{"408 then success", []flinktest.Fault{{Status: 408}}, false, 2, nil, 0, false},
+		{"503 beyond the retries", []flinktest.Fault{{Status: 503, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 503, true},
+		{"408 beyond the retries", []flinktest.Fault{{Status: 408, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 408, true},
+		{"dropped beyond the retries", []flinktest.Fault{{Drop: true, Times: -1}}, false, 5, flinkapi.ErrUnavailable, 0, true},
+		{"404 is not retried", []flinktest.Fault{{Status: 404, Times: -1}}, false, 1, flinkapi.ErrNotFound, 404, false},
+		{"409 is not retried", []flinktest.Fault{{Status: 409, Times: -1}}, false, 1, flinkapi.ErrConflict, 409, false},
+		{"400 is not retried", []flinktest.Fault{{Status: 400, Times: -1}}, false, 1, errAny, 400, false},
+		{"500 is not retried but transient", []flinktest.Fault{{Status: 500, Times: -1}}, false, 1, errAny, 500, true},
+		{"retries disabled", []flinktest.Fault{{Status: 503}}, true, 1, flinkapi.ErrUnavailable, 503, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,6 +64,9 @@ func TestRetries(t *testing.T) {
 			var apiErr *flinkapi.Error
 			if tt.wantStatus != 0 && (!errors.As(err, &apiErr) || apiErr.Status != tt.wantStatus) {
 				t.Errorf("err = %v, want an *Error with status %d", err, tt.wantStatus)
+			}
+			if got := flinkapi.IsTransient(err); got != tt.transient {
+				t.Errorf("IsTransient(%v) = %t, want %t", err, got, tt.transient)
 			}
 		})
 	}
@@ -126,18 +134,23 @@ func TestRetryAfterIsCapped(t *testing.T) {
 // Answers that are not what the call expects are errors, never zero values.
 func TestBadAnswers(t *testing.T) {
 	tests := []struct {
-		name   string
-		status int
-		body   string
-		limit  int64
-		want   error
+		name      string
+		status    int
+		body      string
+		limit     int64
+		want      error
+		notJSON   bool // the error also wraps ErrNotJSON
+		transient bool // what IsTransient says of the error
 	}{
-		{"malformed JSON", 200, `{"jid": "7a7c3291accebd10b6be8d4f8c8d8dfc", "vertices": [`, 0, flinkapi.ErrDecode},
-		{"wrong shape", 200, `[1, 2, 3]`, 0, flinkapi.ErrDecode},
-		{"empty body", 200, ``, 0, flinkapi.ErrDecode},
-		{"well-formed but no jid", 200, `{"name": "x"}`, 0, flinkapi.ErrDecode},
-		{"oversize body", 200, `{"jid":"7a7c3291accebd10b6be8d4f8c8d8dfc","name":"` + strings.Repeat("x", 200) + `"}`, 128, flinkapi.ErrResponseTooLarge},
-		{"HTML error page from a proxy", 502, `<html><body>Bad Gateway</body></html>`, 0, flinkapi.ErrUnavailable},
+		{"malformed JSON", 200, `{"jid": "7a7c3291accebd10b6be8d4f8c8d8dfc", "vertices": [`, 0, flinkapi.ErrDecode, true, true},
+		{"wrong shape", 200, `[1, 2, 3]`, 0, flinkapi.ErrDecode, false, false},
+		{"empty body", 200, ``, 0, flinkapi.ErrDecode, true, true},
+		{"blank body", 200, " \r\n", 0, flinkapi.ErrDecode, true, true},
+		{"garbage", 200, `jid=7a7c3291accebd10b6be8d4f8c8d8dfc`, 0, flinkapi.ErrDecode, true, true},
+		{"HTML page with status 200 from a proxy", 200, `<html><body>Please log in</body></html>`, 0, flinkapi.ErrDecode, true, true},
+		{"well-formed but no jid", 200, `{"name": "x"}`, 0, flinkapi.ErrDecode, false, false},
+		{"oversize body", 200, `{"jid":"7a7c3291accebd10b6be8d4f8c8d8dfc","name":"` + strings.Repeat("x", 200) + `"}`, 128, flinkapi.ErrResponseTooLarge, false, false},
+		{"HTML error page from a proxy", 502, `<html><body>Bad Gateway</body></html>`, 0, flinkapi.ErrUnavailable, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +166,12 @@ func TestBadAnswers(t *testing.T) {
 			d, err := c.JobDetails(context.Background(), "7a7c3291accebd10b6be8d4f8c8d8dfc")
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if got := errors.Is(err, flinkapi.ErrNotJSON); got != tt.notJSON {
+				t.Errorf("errors.Is(%v, ErrNotJSON) = %t, want %t", err, got, tt.notJSON)
+			}
+			if got := flinkapi.IsTransient(err); got != tt.transient {
+				t.Errorf("IsTransient(%v) = %t, want %t", err, got, tt.transient)
 			}
 			if d.ID != "" || d.Vertices != nil {
 				t.Errorf("value with the error = %+v, want zero", d)

@@ -26,8 +26,13 @@
 // deterministic and it runs no goroutines of its own.
 //
 // Faults are injected per route (InjectFault): an HTTP status for the next
-// N calls, added latency, or a dropped connection. Every request is logged
-// (Requests, CountRequests) for tests to assert on.
+// N calls, added latency, a dropped connection, a raw body such as a
+// proxy's HTML page (Fault.Body), or an answer cut off mid-body after the
+// handler ran (Fault.Truncate). A job can be held in a state other than
+// RUNNING for a while (HoldState, Fail), and its savepoints can fail in a
+// given sequence (SavepointBehavior.Sequence); a triggerId re-sent after
+// its operation failed is answered 409, as Flink does. Every request is
+// logged (Requests, CountRequests) for tests to assert on.
 //
 // A Server is safe for concurrent use.
 package flinktest

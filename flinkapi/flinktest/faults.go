@@ -1,10 +1,14 @@
 package flinktest
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"time"
@@ -13,17 +17,35 @@ import (
 // AnyRoute makes a Fault apply to every route.
 const AnyRoute = "*"
 
-// Fault is injected into the next calls of a route. Latency is added first;
-// then the call is answered with Status (and Flink's error body), or its
-// connection is dropped without an answer, or it is served normally when
-// neither is set.
+// Fault is injected into the next calls of a route. Latency is added
+// first; then the call is answered with Status (and Flink's error body), or
+// with a raw Body, or its connection is dropped without an answer, or it is
+// served normally but its answer is cut off (Truncate), or it is served
+// normally when none of these is set.
 type Fault struct {
-	// Status answers the call with this HTTP status and {"errors": [Message]}.
+	// Status answers the call with this HTTP status and {"errors": [Message]},
+	// or with Body when Body or ContentType is set.
 	Status int
 	// Message is the error text with Status. Default: the status text.
 	Message string
+	// Body answers the call with exactly these bytes instead of Flink's
+	// {"errors": [...]} JSON: a proxy's page, an empty or garbage body. The
+	// status is Status, or 200 when Status is 0. The call's handler does not
+	// run. Setting ContentType alone answers an empty body.
+	Body string
+	// ContentType is the Content-Type sent with Body. Default:
+	// "text/html; charset=utf-8".
+	ContentType string
 	// Drop closes the connection without answering.
 	Drop bool
+	// Truncate lets the call's handler run and produce its answer, with all
+	// its side effects (a stop is registered, a rescale starts), then sends
+	// the status and headers with the full Content-Length but only the
+	// first half of the body (an empty body is declared one byte long), and
+	// closes the connection: the client sees the answer cut off mid-read, as
+	// if it were lost on the way. It cannot be combined with Status, Body,
+	// ContentType or Drop.
+	Truncate bool
 	// Latency delays the call (in real time, whatever the Clock).
 	Latency time.Duration
 	// Times is how many calls the fault affects. 0 means 1; a negative
@@ -31,12 +53,21 @@ type Fault struct {
 	Times int
 }
 
+// raw reports whether f answers with a raw Body rather than Flink's JSON.
+func (f Fault) raw() bool { return f.Body != "" || f.ContentType != "" }
+
 func (f Fault) validate() error {
 	switch {
 	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
 		return fmt.Errorf("%w: Fault.Status %d is not an HTTP status", ErrInvalidConfig, f.Status)
 	case f.Status != 0 && f.Drop:
 		return fmt.Errorf("%w: Fault sets both Status and Drop", ErrInvalidConfig)
+	case f.raw() && f.Drop:
+		return fmt.Errorf("%w: Fault sets both Body (or ContentType) and Drop", ErrInvalidConfig)
+	case f.raw() && f.Message != "":
+		return fmt.Errorf("%w: Fault sets both Body (or ContentType) and Message", ErrInvalidConfig)
+	case f.Truncate && (f.Status != 0 || f.Drop || f.raw()):
+		return fmt.Errorf("%w: Fault.Truncate is set with Status, Drop, Body or ContentType", ErrInvalidConfig)
 	case f.Latency < 0:
 		return fmt.Errorf("%w: Fault.Latency is negative", ErrInvalidConfig)
 	}
@@ -108,8 +139,8 @@ type Request struct {
 	Route   string // the matched pattern, "" when none matched
 	Header  http.Header
 	Body    []byte
-	Status  int  // status answered; 0 when the connection was dropped
-	Faulted bool // answered by an injected fault
+	Status  int  // status answered (or sent with a truncated body); 0 when the connection was dropped
+	Faulted bool // answered, dropped or truncated by an injected fault
 }
 
 type requestLog struct {
@@ -165,6 +196,16 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return r.ResponseWriter.Write(b)
 }
 
+// faultAction is what applyFault left for the middleware to do.
+type faultAction int
+
+const (
+	serve    faultAction = iota // no fault: serve the request normally
+	answered                    // the fault answered (or abandoned) the request
+	drop                        // close the connection without an answer
+	truncate                    // serve into a buffer, then send half the body
+)
+
 // middleware logs each request and applies injected faults.
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -177,65 +218,120 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 		entry := Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 			Route: route, Header: r.Header.Clone(), Body: body}
 		rec := &statusRecorder{ResponseWriter: w}
-		var drop bool
-		entry.Faulted, drop = s.applyFault(rec, r, route)
-		if !entry.Faulted {
+		action := s.applyFault(rec, r, route)
+		var buf *httptest.ResponseRecorder
+		switch action {
+		case serve:
 			mux.ServeHTTP(rec, r)
+		case truncate:
+			buf = httptest.NewRecorder()
+			mux.ServeHTTP(buf, r)
+			rec.status = buf.Code
 		}
-		entry.Status = rec.status
+		entry.Faulted, entry.Status = action != serve, rec.status
 		s.cfg.Logger.Debug("flinktest: request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
-		// Log before a drop closes the connection: the client sees the
-		// drop at once, and a test counting requests must see it logged.
+		// Log before a drop or a truncation closes the connection: the
+		// client sees the failure at once, and a test counting requests
+		// must see it logged.
 		s.log.mu.Lock()
 		s.log.reqs = append(s.log.reqs, entry)
 		s.log.mu.Unlock()
-		if drop {
+		switch action {
+		case drop:
 			dropConn(rec)
+		case truncate:
+			sendTruncated(rec, buf)
 		}
 	})
 }
 
-// applyFault runs a pending fault for route; it reports whether the fault
-// answered the request, and whether the connection is to be dropped
-// without an answer (the caller drops it once the request is logged).
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, route string) (faulted, drop bool) {
+// applyFault runs a pending fault for route and reports what is left to do:
+// serve the request, nothing (the fault answered it), drop the connection
+// or truncate the answer (both done by the caller once the request is
+// logged).
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, route string) faultAction {
 	if route == "" {
-		return false, false
+		return serve
 	}
 	f, ok := s.faults.take(route)
 	if !ok {
-		return false, false
+		return serve
 	}
 	if f.Latency > 0 {
 		select {
 		case <-time.After(f.Latency):
 		case <-r.Context().Done():
-			return true, false
+			return answered
 		}
 	}
 	switch {
 	case f.Drop:
-		return true, true
+		return drop
+	case f.Truncate:
+		return truncate
+	case f.raw():
+		writeRaw(w, f)
+		return answered
 	case f.Status != 0:
 		msg := f.Message
 		if msg == "" {
 			msg = http.StatusText(f.Status)
 		}
 		writeError(w, f.Status, msg)
-		return true, false
+		return answered
 	}
-	return false, false
+	return serve
+}
+
+// writeRaw answers f.Body as it is, with f.Status (default 200) and
+// f.ContentType (default an HTML page's).
+func writeRaw(w http.ResponseWriter, f Fault) {
+	w.Header().Set("Content-Type", cmp.Or(f.ContentType, "text/html; charset=utf-8"))
+	w.WriteHeader(cmp.Or(f.Status, http.StatusOK))
+	_, _ = io.WriteString(w, f.Body)
+}
+
+// hijack takes the request's connection over from net/http. httptest's
+// HTTP/1.1 server always allows it; should it ever fail, hijack panics with
+// http.ErrAbortHandler, net/http's documented way to abort a response
+// without an answer.
+func hijack(rec *statusRecorder) (net.Conn, *bufio.ReadWriter) {
+	if hj, ok := rec.ResponseWriter.(http.Hijacker); ok {
+		if conn, rw, err := hj.Hijack(); err == nil {
+			return conn, rw
+		}
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // dropConn closes the request's connection without an answer.
 func dropConn(rec *statusRecorder) {
-	if hj, ok := rec.ResponseWriter.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
+	conn, _ := hijack(rec)
+	_ = conn.Close()
+}
+
+// sendTruncated writes the answer buf holds as a raw HTTP/1.1 response that
+// declares the full Content-Length but carries only the first half of the
+// body (at least one byte fewer than declared), then closes the connection.
+func sendTruncated(rec *statusRecorder, buf *httptest.ResponseRecorder) {
+	conn, rw := hijack(rec)
+	defer conn.Close()
+	res := buf.Result() // the headers as they were when the status was written
+	body := buf.Body.Bytes()
+	declared := max(len(body), 1)
+	for _, k := range []string{"Content-Length", "Transfer-Encoding", "Connection"} {
+		res.Header.Del(k)
 	}
-	// Not reachable with httptest's HTTP/1.1 server; ErrAbortHandler is
-	// net/http's documented way to abort a response without an answer.
-	panic(http.ErrAbortHandler)
+	fmt.Fprintf(rw, "HTTP/1.1 %d %s\r\n", res.StatusCode, http.StatusText(res.StatusCode))
+	_ = res.Header.Write(rw)
+	fmt.Fprintf(rw, "Content-Length: %d\r\nConnection: close\r\n\r\n", declared)
+	_, _ = rw.Write(body[:len(body)/2])
+	if rw.Flush() != nil {
+		return
+	}
+	// Half-close first so the client reads the bytes sent, then end of
+	// stream, rather than a reset.
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.CloseWrite()
+	}
 }

@@ -263,6 +263,39 @@ func (s *Server) Fail(id flinkapi.JobID) error {
 	return nil
 }
 
+// HoldState shows a live job in state for d of the server's clock, then
+// RUNNING again (vertices take their next parallelism then), as Flink shows
+// a job right after a rescale or a failover (RESTARTING), a JobManager
+// leader change (INITIALIZING, CREATED, RECONCILING) or a lost leadership
+// (SUSPENDED). Savepoints and stops triggered meanwhile fail as Flink fails
+// them ("not in state RUNNING"). state must be a non-terminal state other
+// than RUNNING.
+func (s *Server) HoldState(id flinkapi.JobID, state flinkapi.JobState, d time.Duration) error {
+	switch state {
+	case flinkapi.JobInitializing, flinkapi.JobCreated, flinkapi.JobRestarting, flinkapi.JobReconciling,
+		flinkapi.JobSuspended, flinkapi.JobFailing, flinkapi.JobCancelling:
+	default:
+		return fmt.Errorf("%w: HoldState %s: want a non-terminal state other than RUNNING", ErrInvalidConfig, state)
+	}
+	if d <= 0 {
+		return fmt.Errorf("%w: HoldState for %v", ErrInvalidConfig, d)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, err := s.job(id)
+	if err != nil {
+		return err
+	}
+	if j.state.IsGloballyTerminal() {
+		return fmt.Errorf("%w: job %s is %s", ErrInvalidConfig, id, j.state)
+	}
+	now := s.cfg.Clock()
+	j.state = state
+	j.timestamps[state] = now
+	j.pending = &transition{to: flinkapi.JobRunning, at: now.Add(d)}
+	return nil
+}
+
 // restart puts j through RESTARTING; vertices take their next parallelism
 // when it is RUNNING again.
 func (s *Server) restart(j *job, now time.Time) {

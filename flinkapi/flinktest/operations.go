@@ -32,6 +32,12 @@ type SavepointBehavior struct {
 	Delay time.Duration
 	// Outcome is how operations end. Default: Succeed.
 	Outcome Outcome
+	// Sequence, if set, is how the job's next operations end, one entry
+	// per operation started, in order; Outcome applies once it is used up.
+	Sequence []Outcome
+	// FailureMessage is the cause of a FailSavepoint. Default: "Checkpoint
+	// expired before completing." (the checkpoint timeout passed).
+	FailureMessage string
 	// Directory is the default savepoint directory. Default:
 	// "file:/tmp/flink-savepoints".
 	Directory string
@@ -40,6 +46,11 @@ type SavepointBehavior struct {
 func (b SavepointBehavior) validate() error {
 	if b.Delay < 0 || b.Outcome < Succeed || b.Outcome > FailAfterSavepoint {
 		return fmt.Errorf("%w: SavepointBehavior %+v", ErrInvalidConfig, b)
+	}
+	for _, o := range b.Sequence {
+		if o < Succeed || o > FailAfterSavepoint {
+			return fmt.Errorf("%w: SavepointBehavior.Sequence has outcome %d", ErrInvalidConfig, o)
+		}
 	}
 	return nil
 }
@@ -72,6 +83,7 @@ type operation struct {
 	doneAt    time.Time
 	location  string
 	failure   *flinkapi.FailureCause
+	message   string // the cause of a FailSavepoint
 }
 
 // Operations returns how many savepoint and stop operations a job has
@@ -119,6 +131,11 @@ func (s *Server) startOperation(w http.ResponseWriter, j *job, now time.Time, op
 		writeError(w, http.StatusBadRequest, "Request did not match expected format: "+err.Error())
 		return
 	}
+	if prev, dup := j.ops[op.id]; dup && prev.done && prev.failure != nil {
+		// Flink refuses to re-trigger a triggerId whose operation failed.
+		writeError(w, http.StatusConflict, fmt.Sprintf("Operation with triggerId=%s for job %s already failed.", op.id, j.id))
+		return
+	}
 	if _, dup := j.ops[op.id]; !dup {
 		if op.directory == "" {
 			op.directory = j.savepoints.Directory
@@ -126,7 +143,13 @@ func (s *Server) startOperation(w http.ResponseWriter, j *job, now time.Time, op
 				op.directory = "file:/tmp/flink-savepoints"
 			}
 		}
-		op.outcome = j.savepoints.Outcome
+		op.outcome, op.message = j.savepoints.Outcome, j.savepoints.FailureMessage
+		if len(j.savepoints.Sequence) > 0 {
+			op.outcome, j.savepoints.Sequence = j.savepoints.Sequence[0], j.savepoints.Sequence[1:]
+		}
+		if op.message == "" {
+			op.message = "Checkpoint expired before completing."
+		}
 		if !op.stop && op.outcome == FailAfterSavepoint {
 			op.outcome = Succeed
 		}
@@ -149,8 +172,7 @@ func (s *Server) complete(j *job, op *operation, now time.Time) {
 		op.failure = exceptionCause("org.apache.flink.runtime.checkpoint.CheckpointException",
 			fmt.Sprintf("Job %s is not in state RUNNING but %s instead. Aborting checkpoint.", j.id, j.state))
 	case op.outcome == FailSavepoint:
-		op.failure = exceptionCause("org.apache.flink.runtime.checkpoint.CheckpointException",
-			"Checkpoint expired before completing.")
+		op.failure = exceptionCause("org.apache.flink.runtime.checkpoint.CheckpointException", op.message)
 	case op.outcome == FailAfterSavepoint:
 		s.recordSavepoint(j, op, path, now)
 		op.failure = exceptionCause("org.apache.flink.runtime.scheduler.stopwithsavepoint.StopWithSavepointStoppingException",
