@@ -7,20 +7,33 @@
 // An Operation moves through these states, by one transition function
 // (Apply) over typed events:
 //
-//	Requested --trigger--> Stopping --accept--> Waiting --savepoint--> Drained
-//	    |                     |                  |   \--trigger (Flink forgot it)--> Stopping
-//	    +--------fallback-----+------------------+--> Cancelling --cancel--> Cancelled
+//	Requested --trigger--> Stopping --accept--> Waiting --savepoint--> Finishing --finish--> Drained
+//	    ^                     |                   |                       |
+//	    +--------retry--------+-------------------+-----------------------+   (the attempt failed; the job lives on)
+//	Requested, Stopping, Waiting, Finishing --fallback--> Cancelling --cancel--> Cancelled
 //	any non-terminal state --fail--> Failed; --cancel--> Cancelled (cancelled by someone else)
 //
 // Drained, Cancelled and Failed are terminal. An event that cannot happen
-// in a state is an error wrapping ErrIllegalTransition, and a Savepoint
-// event without a location is ErrNoSavepoint: an operation is never
-// Drained without a confirmed savepoint location. Machine applies events
-// and calls an OnTransition hook after each. Every transition is kept in
-// Operation.History with its time and reason, so a fallback to cancel is
-// recorded, not silent.
+// in a state is an error wrapping ErrIllegalTransition. An operation is
+// Drained only from Finishing, which needs a confirmed savepoint location
+// (a Savepoint event without one is ErrNoSavepoint), and only by a Finish
+// event: the job was seen FINISHED after it. A savepoint written by an
+// attempt whose job then ran again is kept in Operation.WrittenSavepoint
+// and never counts as drained. Every attempt starts with a Trigger event
+// whose trigger ID is recorded before the stop is sent, and every failed
+// attempt ends with a Retry event that records its cause, so
+// Operation.History tells each attempt and why it failed; a fallback to
+// cancel is recorded, not silent.
 //
-// Store persists one operation per job: MemoryStore, and FileStore, which
-// writes each job's JSON atomically (temporary file, fsync, rename, fsync
-// of the directory). Both are safe for concurrent use.
+// Machine applies events and calls an OnTransition hook after each.
+//
+// Store persists the latest operation of each job: MemoryStore, and
+// FileStore, which writes each job's JSON atomically (temporary file,
+// fsync, rename, fsync of the directory). Both refuse records that
+// Operation.Check rejects (another job's, a drained one without a
+// location, a stop in flight without a well-formed trigger ID, unknown
+// states, a torn file), with errors wrapping ErrInvalidRecord. Both are
+// Lockers: FileStore's lock is an flock(2) on a per-job lock file, so that
+// two processes sharing its directory never drain one job at once. Both
+// are safe for concurrent use.
 package drain

@@ -15,8 +15,11 @@ func ExampleApply() {
 		{Kind: drain.Trigger, TriggerID: "0123456789abcdef0123456789abcdef"},
 		{Kind: drain.Accept},
 		{Kind: drain.Savepoint}, // no location: refused
-		{Kind: drain.Fallback, Reason: "savepoint failed: checkpoint expired"},
-		{Kind: drain.Cancel},
+		{Kind: drain.Retry, Reason: "savepoint failed: checkpoint expired"},
+		{Kind: drain.Trigger, TriggerID: "fedcba9876543210fedcba9876543210"},
+		{Kind: drain.Accept},
+		{Kind: drain.Savepoint, Location: "s3://savepoints/sp-1"},
+		{Kind: drain.Finish},
 	} {
 		next, err := drain.Apply(op, now, e)
 		if errors.Is(err, drain.ErrNoSavepoint) {
@@ -26,12 +29,15 @@ func ExampleApply() {
 		op = next
 		fmt.Println(op.State)
 	}
-	fmt.Println("reason:", op.Reason)
+	fmt.Println("attempts:", op.Attempts(), "location:", op.Location)
 	// Output:
 	// stopping
 	// waiting
 	// refused: drain: no savepoint location
-	// cancelling
-	// cancelled
-	// reason: savepoint failed: checkpoint expired
+	// requested
+	// stopping
+	// waiting
+	// finishing
+	// drained
+	// attempts: 2 location: s3://savepoints/sp-1
 }

@@ -1,10 +1,12 @@
 package drain
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,14 +17,26 @@ import (
 // <Dir>/<job>.json, written atomically: to a temporary file in the same
 // directory, fsynced, renamed over the old file, and the directory fsynced,
 // so that a crash leaves either the old or the new operation, never a torn
-// one. Safe for concurrent use within one process; do not share a
-// directory between processes that drain the same job.
+// one.
+//
+// Load refuses, with an error wrapping ErrInvalidRecord, a file that is
+// truncated or not JSON, has fields this version does not know (a newer
+// version's record is not half-read), is for another job, or fails
+// Operation.Check; Save refuses what Check rejects.
+//
+// FileStore is a Locker: its Lock takes an exclusive flock(2) on
+// <Dir>/<job>.lock, so processes sharing the directory (two controllers,
+// a controller and a CLI) never drain one job at once; the kernel releases
+// the lock of a process that dies. Safe for concurrent use.
 type FileStore struct {
 	dir string
 	mu  sync.Mutex
 }
 
-var _ Store = (*FileStore)(nil)
+var (
+	_ Store  = (*FileStore)(nil)
+	_ Locker = (*FileStore)(nil)
+)
 
 // NewFileStore returns a FileStore in dir, creating it (0700) if needed.
 func NewFileStore(dir string) (*FileStore, error) {
@@ -62,8 +76,11 @@ func (s *FileStore) Load(ctx context.Context, job string) (Operation, bool, erro
 	if err != nil {
 		return Operation{}, false, fmt.Errorf("drain: FileStore: %w", err)
 	}
-	var op Operation
-	if err := json.Unmarshal(b, &op); err != nil {
+	op, err := decodeRecord(b)
+	if err == nil {
+		err = op.Check(job)
+	}
+	if err != nil {
 		return Operation{}, false, fmt.Errorf("drain: FileStore: %s: %w", p, err)
 	}
 	return op, true, nil
@@ -77,6 +94,9 @@ func (s *FileStore) Save(ctx context.Context, op Operation) error {
 	p, err := s.path(op.Job)
 	if err != nil {
 		return err
+	}
+	if err := op.Check(op.Job); err != nil {
+		return fmt.Errorf("drain: FileStore: %w", err)
 	}
 	b, err := json.MarshalIndent(op, "", "  ")
 	if err != nil {
@@ -105,6 +125,24 @@ func (s *FileStore) Delete(ctx context.Context, job string) error {
 		return fmt.Errorf("drain: FileStore: %w", err)
 	}
 	return syncDir(s.dir)
+}
+
+// decodeRecord reads one operation from b, strictly: unknown fields and
+// trailing data are errors wrapping ErrInvalidRecord.
+func decodeRecord(b []byte) (Operation, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var op Operation
+	if err := dec.Decode(&op); err != nil {
+		if errors.Is(err, ErrInvalidRecord) {
+			return Operation{}, err
+		}
+		return Operation{}, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Operation{}, fmt.Errorf("%w: data after the record", ErrInvalidRecord)
+	}
+	return op, nil
 }
 
 // writeAtomic writes b to path through a temporary file, fsync and rename.

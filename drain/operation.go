@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -13,12 +14,19 @@ type Operation struct {
 	Job string `json:"job"`
 	// State is where the drain stands.
 	State State `json:"state"`
-	// TriggerID names the stop-with-savepoint operation in Flink; it is
-	// chosen and recorded before the trigger is sent.
+	// TriggerID names the current (or last) attempt's stop-with-savepoint
+	// operation in Flink; it is chosen and recorded before the trigger is
+	// sent.
 	TriggerID string `json:"triggerId,omitempty"`
-	// Location is the confirmed savepoint; set only when Drained.
+	// Location is the confirmed savepoint: set in Finishing and Drained
+	// only.
 	Location string `json:"location,omitempty"`
-	// Reason says why the drain fell back, was cancelled or failed.
+	// WrittenSavepoint is the last savepoint an attempt wrote although
+	// the job did not stop (it failed over and ran again). It is never a
+	// reason for Drained, but a user may restore from it.
+	WrittenSavepoint string `json:"writtenSavepoint,omitempty"`
+	// Reason says why the drain retried, fell back, was cancelled or
+	// failed.
 	Reason string `json:"reason,omitempty"`
 	// Requested is when the drain was first asked for; deadlines count
 	// from it, across restarts.
@@ -41,7 +49,12 @@ type Step struct {
 }
 
 // MarshalJSON writes the event kind by name.
-func (k Kind) MarshalJSON() ([]byte, error) { return []byte(`"` + k.String() + `"`), nil }
+func (k Kind) MarshalJSON() ([]byte, error) {
+	if k < 0 || int(k) >= len(kindNames) {
+		return nil, fmt.Errorf("%w: unknown event kind %d", ErrInvalidRecord, int(k))
+	}
+	return []byte(`"` + k.String() + `"`), nil
+}
 
 // UnmarshalJSON reads an event kind by name.
 func (k *Kind) UnmarshalJSON(b []byte) error {
@@ -51,7 +64,7 @@ func (k *Kind) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("drain: unknown event kind %s", b)
+	return fmt.Errorf("%w: unknown event kind %s", ErrInvalidRecord, b)
 }
 
 // NewOperation starts a drain of job at now, in state Requested.
@@ -59,11 +72,22 @@ func NewOperation(job string, now time.Time) Operation {
 	return Operation{Job: job, State: Requested, Requested: now, Updated: now}
 }
 
+// Attempts returns how many stop attempts the operation triggered.
+func (op Operation) Attempts() int {
+	n := 0
+	for _, s := range op.History {
+		if s.Event == Trigger {
+			n++
+		}
+	}
+	return n
+}
+
 // Apply is the transition function: the operation after e happened at now,
 // or an error (wrapping ErrIllegalTransition, ErrNoSavepoint or
 // ErrNoTrigger) and op unchanged. It never modifies op's history in place.
 func Apply(op Operation, now time.Time, e Event) (Operation, error) {
-	to, err := next(op.State, e)
+	to, err := next(op.State, e, op.Location)
 	if err != nil {
 		return op, err
 	}
@@ -78,10 +102,63 @@ func Apply(op Operation, now time.Time, e Event) (Operation, error) {
 	case Savepoint:
 		op.Location = e.Location
 	}
+	if to != Finishing && to != Drained && op.Location != "" {
+		// Finishing -> elsewhere: the savepoint was written, the job did
+		// not finish.
+		op.WrittenSavepoint, op.Location = op.Location, ""
+	}
+	if e.Kind != Savepoint && e.Location != "" {
+		op.WrittenSavepoint = e.Location
+	}
 	if e.Reason != "" && e.Kind != Trigger && e.Kind != Accept {
 		op.Reason = e.Reason
 	}
 	return op, nil
+}
+
+// ErrInvalidRecord is wrapped by every error about an operation record
+// that cannot be true: a store refuses to load it, so that nothing acts on
+// a job from a corrupt, foreign or impossible record.
+var ErrInvalidRecord = errors.New("drain: invalid operation record")
+
+// Check reports whether op is a record of a drain of job that could have
+// been written by Apply: a known state, a request time, a well-formed
+// trigger ID wherever a stop may be in flight, a savepoint location where
+// one was confirmed, and a history that ends in the current state. The
+// error wraps ErrInvalidRecord.
+func (op Operation) Check(job string) error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: job %s: %s", ErrInvalidRecord, job, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case op.Job != job:
+		return bad("the record is for job %q", op.Job)
+	case !op.State.Valid():
+		return bad("unknown state %d", int(op.State))
+	case op.Requested.IsZero():
+		return bad("no request time")
+	case op.Updated.Before(op.Requested):
+		return bad("updated %v before requested %v", op.Updated, op.Requested)
+	case (op.State == Stopping || op.State == Waiting) && !ValidTriggerID(op.TriggerID):
+		return bad("state %s with malformed trigger ID %q", op.State, op.TriggerID)
+	case (op.State == Drained || op.State == Finishing) && op.Location == "":
+		return bad("state %s without a savepoint location", op.State)
+	case op.State != Drained && op.State != Finishing && op.Location != "":
+		return bad("state %s with a confirmed savepoint location", op.State)
+	case op.State != Requested && len(op.History) == 0:
+		return bad("state %s without a history", op.State)
+	case len(op.History) > 0 && op.History[len(op.History)-1].To != op.State:
+		return bad("history ends in %s, state is %s", op.History[len(op.History)-1].To, op.State)
+	}
+	for i, s := range op.History {
+		if !s.From.Valid() || !s.To.Valid() || s.Event < 0 || int(s.Event) >= len(kindNames) {
+			return bad("history step %d is malformed", i)
+		}
+		if i > 0 && op.History[i-1].To != s.From {
+			return bad("history step %d leaves %s, previous step ended in %s", i, s.From, op.History[i-1].To)
+		}
+	}
+	return nil
 }
 
 // Machine applies events to an operation and reports each transition to

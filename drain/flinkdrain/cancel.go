@@ -2,7 +2,6 @@ package flinkdrain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/flinkscale/flinkscale/drain"
@@ -11,8 +10,9 @@ import (
 
 // cancel runs the fallback: cancel the job without a savepoint (again
 // after a restart: cancelling is idempotent) and wait until Flink reports
-// it CANCELED. A job that turns out FINISHED may have completed the drain
-// after all; terminal checks its savepoint.
+// it CANCELED, until CancelTimeout after the fallback began. A job that
+// turns out FINISHED may have completed the drain after all; terminal
+// checks its savepoint.
 func (r *run) cancel(ctx context.Context) error {
 	until := r.op().Updated.Add(r.d.cfg.CancelTimeout) // Updated: when Cancelling began
 	b := r.newBackoff()
@@ -23,23 +23,26 @@ func (r *run) cancel(ctx context.Context) error {
 			switch {
 			case err == nil:
 				sent = true
-			case ctx.Err() != nil:
-				return ctx.Err()
-			case errors.Is(err, flinkapi.ErrNotFound):
-				return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-			case errors.Is(err, flinkapi.ErrConflict):
-				return r.settle(ctx, "cancel answered 409")
-			case !transient(err):
-				return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: "cancel refused: " + err.Error()})
+			case classify(ctx, err) == answerConflict:
+				return r.settle(ctx, "cancel answered 409", until)
+			default:
+				if done, err := r.failed(ctx, err, "cancel"); done {
+					return err
+				}
 			}
 		}
 		if sent {
-			if done, err := r.cancelled(ctx); done || err != nil {
+			done, running, err := r.cancelled(ctx)
+			if done || err != nil {
 				return err
 			}
+			// A job still RUNNING did not get the cancel (a proxy answered
+			// it, or a new leader lost it): cancelling is idempotent, so
+			// send it again.
+			sent = !running
 		}
 		if !r.d.cfg.Clock.Now().Before(until) {
-			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: fmt.Sprintf("cancel not confirmed within %v", r.d.cfg.CancelTimeout)})
+			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: fmt.Sprintf("%s; cancel not confirmed within %v", r.op().Reason, r.d.cfg.CancelTimeout)})
 		}
 		if err := r.sleep(ctx, b, until); err != nil {
 			return err
@@ -48,22 +51,18 @@ func (r *run) cancel(ctx context.Context) error {
 }
 
 // cancelled checks whether the cancelled job reached a terminal state and
-// records it; done is false while it is still CANCELLING.
-func (r *run) cancelled(ctx context.Context) (done bool, err error) {
+// records it; done is false while it is not terminal, and running tells
+// whether it still runs as if no cancel had reached it.
+func (r *run) cancelled(ctx context.Context) (done, running bool, err error) {
 	st, err := r.d.cfg.Flink.JobStatus(ctx, r.job)
 	switch {
 	case err == nil && st == flinkapi.JobCanceled:
-		return true, r.fire(ctx, drain.Event{Kind: drain.Cancel, Reason: r.op().Reason})
+		return true, false, r.fire(ctx, drain.Event{Kind: drain.Cancel, Reason: r.op().Reason})
 	case err == nil && st.IsGloballyTerminal():
-		return true, r.terminal(ctx, st, "while cancelling")
+		return true, false, r.terminal(ctx, st, "while cancelling")
 	case err == nil:
-		return false, nil
-	case ctx.Err() != nil:
-		return true, ctx.Err()
-	case errors.Is(err, flinkapi.ErrNotFound):
-		return true, r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-	case transient(err):
-		return false, nil
+		return false, st == flinkapi.JobRunning, nil
 	}
-	return true, r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: "job status unreadable while cancelling: " + err.Error()})
+	done, err = r.failed(ctx, err, "job status")
+	return done, false, err
 }

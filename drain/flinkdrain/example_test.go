@@ -49,6 +49,7 @@ func Example() {
 	// Output:
 	// requested -> stopping
 	// stopping -> waiting
-	// waiting -> drained
+	// waiting -> finishing
+	// finishing -> drained
 	// drained: true
 }

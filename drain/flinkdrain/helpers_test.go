@@ -95,9 +95,3 @@ func states(op drain.Operation) []drain.State {
 	}
 	return out
 }
-
-const (
-	stopRoute   = "POST /jobs/{jobid}/stop"
-	statusRoute = "GET /jobs/{jobid}/savepoints/{triggerid}"
-	cancelRoute = "PATCH /jobs/{jobid}"
-)

@@ -2,7 +2,6 @@ package flinkdrain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,64 +9,125 @@ import (
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
 
-// begin looks at the job before stopping it: a job already terminal or
-// gone gets no stop (and no fallback cancel); a live one gets a trigger ID,
-// saved before the trigger is sent.
+// begin starts an attempt: it looks at the job, waits (within the
+// deadline) for it to be RUNNING, as right after a rescale, a failover or
+// a leader change, and triggers a stop under a new trigger ID, saved
+// before the trigger is sent. A job already ended gets no stop and no
+// fallback cancel.
 func (r *run) begin(ctx context.Context) error {
 	b := r.newBackoff()
 	for {
 		st, err := r.d.cfg.Flink.JobStatus(ctx, r.job)
-		switch {
-		case err == nil && st.IsGloballyTerminal():
-			return r.terminal(ctx, st, "job already terminal before the drain")
-		case err == nil:
-			return r.fire(ctx, drain.Event{Kind: drain.Trigger, TriggerID: string(flinkapi.NewTriggerID())})
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, flinkapi.ErrNotFound):
-			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-		case !transient(err):
-			return r.fallback(ctx, "job status unreadable: "+err.Error())
-		case !r.d.cfg.Clock.Now().Before(r.deadline()):
-			return r.fallback(ctx, fmt.Sprintf("job status unreadable for %v: %v", r.d.cfg.Timeout, err))
+		if err == nil && st.IsGloballyTerminal() {
+			return r.terminal(ctx, st, r.attemptsSoFar("job ended before an attempt"))
 		}
-		if err := r.sleep(ctx, b, r.deadline()); err != nil {
+		if err == nil && st == flinkapi.JobRunning {
+			return r.trigger(ctx)
+		}
+		if err == nil {
+			r.waitingFor(ctx, st)
+		} else if done, err := r.failed(ctx, err, "job status"); done {
+			return err
+		}
+		if r.expired() {
+			why := fmt.Sprintf("job not RUNNING within %v (it is %s)", r.d.cfg.Timeout, st)
+			if err != nil {
+				why = fmt.Sprintf("job status unreadable for %v: %v", r.d.cfg.Timeout, err)
+			}
+			return r.fallback(ctx, r.attemptsSoFar(why))
+		}
+		if err := r.sleep(ctx, b, r.deadline); err != nil {
 			return err
 		}
 	}
 }
 
+// trigger starts the next attempt of a RUNNING job, after a pause when an
+// attempt failed before, unless the attempts are spent or the deadline
+// passed.
+func (r *run) trigger(ctx context.Context) error {
+	n := r.op().Attempts()
+	if max := r.d.cfg.MaxAttempts; max > 0 && n >= max {
+		return r.fallback(ctx, fmt.Sprintf("%d attempts failed; the last: %s", n, r.op().Reason))
+	}
+	if n > 0 {
+		pause := r.d.cfg.PollMax << min(n-1, 4)
+		if err := r.d.cfg.Clock.Sleep(ctx, min(pause, max(0, r.deadline.Sub(r.d.cfg.Clock.Now())))); err != nil {
+			return err
+		}
+	}
+	if r.expired() {
+		return r.fallback(ctx, r.attemptsSoFar(fmt.Sprintf("no savepoint within %v", r.d.cfg.Timeout)))
+	}
+	return r.fire(ctx, drain.Event{Kind: drain.Trigger, TriggerID: string(flinkapi.NewTriggerID())})
+}
+
+// attemptsSoFar adds the failed attempts, if any, to a reason.
+func (r *run) attemptsSoFar(why string) string {
+	if n := r.op().Attempts(); n > 0 {
+		return fmt.Sprintf("%s, after %d failed attempts (the last: %s)", why, n, r.op().Reason)
+	}
+	return why
+}
+
+// waitingFor logs, once per state, that the drain waits for RUNNING.
+func (r *run) waitingFor(ctx context.Context, st flinkapi.JobState) {
+	if st != r.seen {
+		r.seen = st
+		r.d.cfg.Logger.InfoContext(ctx, "flinkdrain: waiting for the job to run", "job", string(r.job),
+			"state", string(st), "deadline", r.deadline)
+	}
+}
+
+// failed handles a failed call: done is true when the drain ends or
+// stops here (job gone, a refusal, ctx), with err what the step returns;
+// false when the call is to be tried again.
+func (r *run) failed(ctx context.Context, err error, what string) (done bool, _ error) {
+	switch classify(ctx, err) {
+	case answerCtx:
+		return true, ctx.Err()
+	case answerGone:
+		return true, r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
+	case answerRefused, answerConflict:
+		return true, r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: what + " refused: " + err.Error()})
+	}
+	r.d.cfg.Logger.DebugContext(ctx, "flinkdrain: transient failure", "job", string(r.job), "call", what, "err", err)
+	return false, nil
+}
+
 // stop sends the stop-with-savepoint (drain) trigger under the recorded
-// triggerId, again and again while the JobManager is unavailable: Flink
-// starts at most one operation per triggerId, so a trigger sent twice (a
-// lost answer, a crash before Waiting was saved) starts one savepoint.
+// triggerId, again and again while the answer is transient: Flink starts
+// at most one operation per triggerId, so a trigger sent twice (a lost
+// answer, a crash before Waiting was saved) starts one savepoint. A 409 is
+// Flink's answer to a triggerId whose operation already ended (failed):
+// its status says how.
 func (r *run) stop(ctx context.Context) error {
 	b := r.newBackoff()
 	for {
 		req := flinkapi.StopRequest{Drain: true, TargetDirectory: r.d.cfg.TargetDirectory, TriggerID: flinkapi.TriggerID(r.op().TriggerID)}
 		tid, err := r.d.cfg.Flink.StopWithSavepoint(ctx, r.job, req)
 		switch {
+		case err == nil && !drain.ValidTriggerID(string(tid)):
+			return fmt.Errorf("%w: job %s: stop answered with trigger ID %q (sent %s)", ErrBadAnswer, r.job, tid, r.op().TriggerID)
 		case err == nil:
 			return r.fire(ctx, drain.Event{Kind: drain.Accept, TriggerID: string(tid)})
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, flinkapi.ErrNotFound):
-			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-		case errors.Is(err, flinkapi.ErrConflict):
-			return r.settle(ctx, "stop answered 409")
-		case !transient(err):
-			return r.fallback(ctx, "stop refused: "+err.Error())
-		case !r.d.cfg.Clock.Now().Before(r.deadline()):
-			return r.fallback(ctx, fmt.Sprintf("stop not accepted within %v: %v", r.d.cfg.Timeout, err))
+		case classify(ctx, err) == answerConflict:
+			return r.fire(ctx, drain.Event{Kind: drain.Accept, Reason: "stop answered 409: the trigger's operation already ended"})
 		}
-		if err := r.sleep(ctx, b, r.deadline()); err != nil {
+		if done, err := r.failed(ctx, err, "stop"); done {
+			return err
+		}
+		if r.expired() {
+			return r.fallback(ctx, r.attemptsSoFar(fmt.Sprintf("stop not accepted within %v: %v", r.d.cfg.Timeout, err)))
+		}
+		if err := r.sleep(ctx, b, r.deadline); err != nil {
 			return err
 		}
 	}
 }
 
-// wait polls the operation until it completes, Flink forgets it, or the
-// drain times out.
+// wait polls the attempt's operation until it completes, Flink forgets
+// it, or the deadline passes.
 func (r *run) wait(ctx context.Context) error {
 	b := r.newBackoff()
 	for {
@@ -76,128 +136,68 @@ func (r *run) wait(ctx context.Context) error {
 		case err == nil && o.Status == flinkapi.OperationCompleted:
 			return r.completed(ctx, o)
 		case err == nil:
-			// in progress
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, flinkapi.ErrNotFound):
-			return r.forgotten(ctx)
-		case !transient(err):
-			return r.fallback(ctx, "savepoint status unreadable: "+err.Error())
+			r.missingSince = time.Time{} // in progress
+		case classify(ctx, err) == answerGone:
+			if done, err := r.missing(ctx); done {
+				return err
+			}
+		default:
+			if done, err := r.failed(ctx, err, "savepoint status"); done {
+				return err
+			}
 		}
-		if !r.d.cfg.Clock.Now().Before(r.deadline()) {
-			return r.fallback(ctx, fmt.Sprintf("no savepoint within %v", r.d.cfg.Timeout))
+		if r.expired() {
+			return r.fallback(ctx, r.attemptsSoFar(fmt.Sprintf("no savepoint within %v", r.d.cfg.Timeout)))
 		}
-		if err := r.sleep(ctx, b, r.deadline()); err != nil {
+		if err := r.sleep(ctx, b, r.deadline); err != nil {
 			return err
 		}
 	}
 }
 
-// completed reads a finished operation. A failure whose cause carries the
-// savepoint path (the savepoint was written, then the tasks did not
-// finish and the job failed over) counts as drained with that path, as
-// Flink's Kubernetes operator treats it. Any other failure means the
-// savepoint failed and the job keeps running: fall back.
+// completed reads a finished operation. A location without a failure is
+// a confirmed savepoint: Finishing, until the job is seen FINISHED. A
+// failure that carries the savepoint path (written, then the tasks did not
+// finish and the job failed over) or any other failure (the savepoint
+// expired, was declined, the job was not RUNNING) ends the attempt; the job
+// lives on, so another attempt follows while time remains.
 func (r *run) completed(ctx context.Context, o flinkapi.Operation) error {
-	switch {
-	case o.FailureCause == nil && o.Location != "":
+	if o.FailureCause == nil && o.Location != "" {
 		return r.fire(ctx, drain.Event{Kind: drain.Savepoint, Location: o.Location})
-	case o.FailureCause == nil:
-		return r.fallback(ctx, "operation completed without a savepoint location")
 	}
-	if path, ok := o.FailureCause.SavepointPath(); ok {
-		return r.fire(ctx, drain.Event{Kind: drain.Savepoint, Location: path,
-			Reason: "savepoint written, then the job failed while stopping: " + o.FailureCause.Summary()})
+	why, written := "operation completed without a savepoint location", ""
+	if o.FailureCause != nil {
+		why = "savepoint failed: " + o.FailureCause.Summary()
+		if path, ok := o.FailureCause.SavepointPath(); ok {
+			why, written = "savepoint written, then the job failed while stopping: "+o.FailureCause.Summary(), path
+		}
 	}
-	why := "savepoint failed: " + o.FailureCause.Summary()
-	if st, err := r.d.cfg.Flink.JobStatus(ctx, r.job); err == nil && st.IsGloballyTerminal() {
-		return r.terminal(ctx, st, why) // it ended meanwhile: nothing to cancel
+	st, err := r.d.cfg.Flink.JobStatus(ctx, r.job)
+	if err == nil && st.IsGloballyTerminal() {
+		return r.terminal(ctx, st, why) // it ended meanwhile: nothing to retry or cancel
 	}
-	return r.fallback(ctx, why)
+	return r.fire(ctx, drain.Event{Kind: drain.Retry, Location: written, Reason: why})
 }
 
-// forgotten handles a trigger Flink no longer knows (its result expired
-// after rest.async.store-duration, or a JobManager failover lost it): the
-// job's own state tells what happened; a job still running is triggered
-// again under a new triggerId.
-func (r *run) forgotten(ctx context.Context) error {
+// missing handles a 404 for the attempt's trigger. The job's own state
+// tells whether it ended; while it has not, the 404 is transient until it
+// persisted ForgetAfter (a JobManager failover lost the operation), and
+// only then does another attempt start: a transient 404 is never answered
+// with a second stop.
+func (r *run) missing(ctx context.Context) (done bool, _ error) {
+	now := r.d.cfg.Clock.Now()
+	if r.missingSince.IsZero() {
+		r.missingSince = now
+	}
 	st, err := r.d.cfg.Flink.JobStatus(ctx, r.job)
 	switch {
-	case err == nil && !st.IsGloballyTerminal():
-		if !r.d.cfg.Clock.Now().Before(r.deadline()) {
-			return r.fallback(ctx, fmt.Sprintf("no savepoint within %v (trigger forgotten, job %s)", r.d.cfg.Timeout, st))
-		}
-		return r.fire(ctx, drain.Event{Kind: drain.Trigger, TriggerID: string(flinkapi.NewTriggerID()),
-			Reason: fmt.Sprintf("Flink forgot trigger %s; job is %s", r.op().TriggerID, st)})
-	case err == nil:
-		return r.terminal(ctx, st, "trigger forgotten")
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case errors.Is(err, flinkapi.ErrNotFound):
-		return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-	case transient(err):
-		return r.d.cfg.Clock.Sleep(ctx, r.d.cfg.PollMin) // the caller's loop asks again
+	case err == nil && st.IsGloballyTerminal():
+		return true, r.terminal(ctx, st, "trigger forgotten")
+	case err != nil:
+		return r.failed(ctx, err, "job status")
+	case now.Sub(r.missingSince) >= r.d.cfg.ForgetAfter:
+		return true, r.fire(ctx, drain.Event{Kind: drain.Retry,
+			Reason: fmt.Sprintf("Flink forgot trigger %s (404 for %v); job is %s", r.op().TriggerID, now.Sub(r.missingSince), st)})
 	}
-	return r.fallback(ctx, "job status unreadable: "+err.Error())
-}
-
-// settle reads the final state of a job Flink called already terminal.
-func (r *run) settle(ctx context.Context, why string) error {
-	b := r.newBackoff()
-	for {
-		st, err := r.d.cfg.Flink.JobStatus(ctx, r.job)
-		switch {
-		case err == nil && st.IsGloballyTerminal():
-			return r.terminal(ctx, st, why)
-		case err == nil:
-			// still CANCELLING or FAILING: its final state is near
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.Is(err, flinkapi.ErrNotFound):
-			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: reasonJobGone})
-		case !transient(err):
-			return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: why + "; job status unreadable: " + err.Error()})
-		}
-		until := r.d.cfg.Clock.Now().Add(r.d.cfg.CancelTimeout)
-		if err := r.sleep(ctx, b, until); err != nil {
-			return err
-		}
-	}
-}
-
-// terminal records the outcome of a job that reached a terminal state
-// without this drain seeing the savepoint complete. FINISHED counts as
-// drained only with a savepoint confirmed in the job's history, taken since
-// the drain was requested.
-func (r *run) terminal(ctx context.Context, st flinkapi.JobState, why string) error {
-	switch st {
-	case flinkapi.JobCanceled:
-		return r.fire(ctx, drain.Event{Kind: drain.Cancel, Reason: why + "; job is CANCELED"})
-	case flinkapi.JobFinished:
-		if loc, ok := r.latestSavepoint(ctx); ok {
-			return r.fire(ctx, drain.Event{Kind: drain.Savepoint, Location: loc, Reason: why + "; savepoint found in the job's checkpoint history"})
-		}
-		return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: why + "; job FINISHED without a confirmed savepoint"})
-	}
-	return r.fire(ctx, drain.Event{Kind: drain.Fail, Reason: fmt.Sprintf("%s; job is %s", why, st)})
-}
-
-// latestSavepoint finds a completed savepoint triggered since the drain
-// was requested, when the Flink client can tell.
-func (r *run) latestSavepoint(ctx context.Context) (string, bool) {
-	h, ok := r.d.cfg.Flink.(SavepointHistory)
-	if !ok {
-		return "", false
-	}
-	stats, err := h.Checkpoints(ctx, r.job)
-	if err != nil {
-		r.d.cfg.Logger.WarnContext(ctx, "flinkdrain: checkpoint history unreadable", "job", string(r.job), "err", err)
-		return "", false
-	}
-	sp := stats.Latest.Savepoint
-	requested := r.op().Requested.Truncate(time.Millisecond)
-	if sp == nil || sp.ExternalPath == "" || sp.TriggerTimestamp.Time().Before(requested) {
-		return "", false
-	}
-	return sp.ExternalPath, true
+	return false, nil
 }

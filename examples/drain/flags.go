@@ -24,6 +24,7 @@ type options struct {
 	authHeader string
 	store      string
 	timeout    time.Duration
+	attempts   int
 	fallback   flinkdrain.Fallback
 	targetDir  string
 	// Demo only.
@@ -55,6 +56,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&authEnv, "auth-header-env", "", "environment `variable` holding the Authorization header")
 	fs.StringVar(&o.store, "store", "", "`dir`ectory keeping the drain's record, to resume it (default: memory; a temporary directory in the demo)")
 	fs.DurationVar(&o.timeout, "timeout", flinkdrain.DefaultTimeout, "how long the drain may take before the fallback")
+	fs.IntVar(&o.attempts, "attempts", 0, "stop attempts before the fallback (a failed savepoint is tried again while the job runs); 0: until -timeout, 3 in the -fail demo")
 	fs.StringVar(&fallback, "fallback", "cancel", "when the drain fails: cancel (without a savepoint) or none")
 	fs.StringVar(&o.targetDir, "target-dir", "", "savepoint `directory` (default: the cluster's state.savepoints.dir)")
 	fs.BoolVar(&o.fail, "fail", false, "demo: make the savepoint fail, to show the fallback")
@@ -103,6 +105,8 @@ func (o *options) check(set map[string]bool, fallback, authEnv string) error {
 		}
 	}
 	switch {
+	case o.attempts < 0:
+		return fmt.Errorf("-attempts %d: must not be negative", o.attempts)
 	case o.timeout <= 0:
 		return fmt.Errorf("-timeout %v: must be positive", o.timeout)
 	case o.savepointDelay < 0:

@@ -45,6 +45,9 @@
 //	                      (default 10m, Flink's checkpoint timeout); the
 //	                      first look at the job is bounded by the shorter of
 //	                      it and 30s
+//	-attempts n           stop attempts before the fallback: a failed
+//	                      savepoint is tried again while the job runs
+//	                      (default 0: until -timeout; 3 with -fail)
 //	-fallback cancel|none what to do when the drain fails: cancel the job
 //	                      without a savepoint (default), or leave it running
 //	-target-dir dir       where the savepoint goes, e.g. s3://bucket/savepoints
@@ -52,7 +55,7 @@
 //
 // Demo only:
 //
-//	-fail                 make the savepoint fail (the job keeps running)
+//	-fail                 make every savepoint fail (the job keeps running)
 //	-savepoint-delay d    how long the savepoint takes (default 1s)
 //
 // Exit status: 0 drained (the savepoint location is printed), or a dry run

@@ -49,7 +49,8 @@ func TestDemo(t *testing.T) {
 	wantOutput(t, code, exitOK, out, errOut, []string{
 		"requested  -> stopping",
 		"stopping   -> waiting",
-		"waiting    -> drained    savepoint file:/tmp/flink-savepoints/savepoint-",
+		"waiting    -> finishing  savepoint file:/tmp/flink-savepoints/savepoint-",
+		"finishing  -> drained",
 		"drained: job ",
 		"\nsavepoint: file:/tmp/flink-savepoints/savepoint-",
 		"job state: FINISHED",
@@ -59,7 +60,8 @@ func TestDemo(t *testing.T) {
 func TestDemoFail(t *testing.T) {
 	code, out, errOut := runCmd(t, "-fail", "-savepoint-delay", "100ms")
 	wantOutput(t, code, exitCancelled, out, errOut, []string{
-		"waiting    -> cancelling",
+		"waiting    -> requested  (savepoint failed: ",
+		"requested  -> cancelling (3 attempts failed; the last: savepoint failed: ",
 		"cancelling -> cancelled",
 		"cancelled: job ",
 		"no savepoint was confirmed",
@@ -70,7 +72,7 @@ func TestDemoFail(t *testing.T) {
 func TestDemoFailFallbackNone(t *testing.T) {
 	code, out, errOut := runCmd(t, "-fail", "-savepoint-delay", "100ms", "-fallback", "none")
 	wantOutput(t, code, exitFailure, out, errOut, []string{
-		"waiting    -> failed",
+		"requested  -> failed     (3 attempts failed; ",
 		"failed: job ",
 		"no savepoint was confirmed",
 		"job state: RUNNING",
@@ -182,7 +184,7 @@ func TestRealDrain(t *testing.T) {
 	srv, job := realJob(t)
 	t.Setenv("DRAIN_TEST_AUTH", "Bearer s3cret")
 	code, out, errOut := runCmd(t, "-flink-url", srv.URL, "-job", string(job), "-yes", "-auth-header-env", "DRAIN_TEST_AUTH")
-	wantOutput(t, code, exitOK, out, errOut, []string{"waiting    -> drained", "\nsavepoint: file:/tmp/flink-savepoints/", "job state: FINISHED"}, []string{"s3cret"})
+	wantOutput(t, code, exitOK, out, errOut, []string{"finishing  -> drained", "\nsavepoint: file:/tmp/flink-savepoints/", "job state: FINISHED"}, []string{"s3cret"})
 	if st := jobState(t, srv, job); st != flinkapi.JobFinished {
 		t.Errorf("job %s after the drain", st)
 	}

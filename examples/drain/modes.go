@@ -79,6 +79,9 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	outcome := "succeed"
 	if o.fail {
 		outcome = "fail (-fail): the job keeps running"
+		if o.attempts == 0 {
+			o.attempts = 3 // every attempt fails: do not wait for -timeout
+		}
 	}
 	fmt.Fprintf(stdout, "embedded JobManager (flinktest) at %s; its savepoints take %v and %s\n", srv.URL, o.savepointDelay, outcome)
 	o.yes = true // a fake job: nothing to protect

@@ -93,6 +93,7 @@ func (s session) drain(ctx context.Context) int {
 		Flink:           s.client,
 		Store:           s.store,
 		Timeout:         s.o.timeout,
+		MaxAttempts:     s.o.attempts,
 		Fallback:        s.o.fallback,
 		TargetDirectory: s.o.targetDir,
 		OnTransition: func(_ drain.Operation, st drain.Step) {
@@ -137,10 +138,12 @@ func (s session) report(op drain.Operation, err error) int {
 		}
 		return exitOK
 	case drain.Cancelled:
-		fmt.Fprintf(s.stdout, "cancelled: job %s was cancelled without a savepoint: %s\nno savepoint was confirmed\n", op.Job, op.Reason)
+		fmt.Fprintf(s.stdout, "cancelled: job %s was cancelled without a drained savepoint: %s\n", op.Job, op.Reason)
+		s.printWritten(op)
 		return exitCancelled
 	case drain.Failed:
-		fmt.Fprintf(s.stdout, "failed: job %s was neither drained nor cancelled: %s\nno savepoint was confirmed\n", op.Job, op.Reason)
+		fmt.Fprintf(s.stdout, "failed: job %s was neither drained nor cancelled: %s\n", op.Job, op.Reason)
+		s.printWritten(op)
 		return exitFailure
 	}
 	fmt.Fprintf(s.stderr, "drain: stopped in state %s: %v\n", op.State, err)
@@ -151,6 +154,16 @@ func (s session) report(op drain.Operation, err error) int {
 		fmt.Fprintf(s.stderr, "drain: run again with -store %s to resume it\n", s.o.store)
 	}
 	return exitFailure
+}
+
+// printWritten says whether an attempt wrote a savepoint although the job
+// did not stop: never a drained one, but one a user may restore from.
+func (s session) printWritten(op drain.Operation) {
+	if op.WrittenSavepoint == "" {
+		fmt.Fprintln(s.stdout, "no savepoint was confirmed")
+		return
+	}
+	fmt.Fprintf(s.stdout, "a savepoint was written at %s, but the job did not stop after it\n", op.WrittenSavepoint)
 }
 
 // printJobState prints the job's state after the drain, if it can be read
