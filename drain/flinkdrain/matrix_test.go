@@ -25,8 +25,10 @@ type row struct {
 	// on, if set, runs at every transition (to inject a fault at a step).
 	on  func(e *env, job flinkapi.JobID, op drain.Operation)
 	cfg func(*flinkdrain.Config)
-	// crashIn interrupts the first Drain on entering this state; a new
-	// Drainer on the same FileStore then resumes it.
+	// crash interrupts the first Drain on entering crashIn (Requested:
+	// after a failed attempt); a new Drainer on the same FileStore then
+	// resumes it.
+	crash   bool
 	crashIn drain.State
 
 	want     drain.State
@@ -226,15 +228,15 @@ func crashRows() []row {
 	var rows []row
 	for _, st := range []drain.State{drain.Stopping, drain.Waiting, drain.Finishing} {
 		rows = append(rows, row{name: "crash in " + st.String() + ", resumed",
-			behavior: flinktest.SavepointBehavior{Delay: time.Minute}, crashIn: st,
+			behavior: flinktest.SavepointBehavior{Delay: time.Minute}, crash: true, crashIn: st,
 			want: drain.Drained, attempts: 1, ops: 1, job: flinkapi.JobFinished})
 	}
 	return append(rows,
 		row{name: "crash in requested after a failed attempt, resumed",
-			behavior: flinktest.SavepointBehavior{Sequence: []flinktest.Outcome{flinktest.FailSavepoint}}, crashIn: drain.Requested,
+			behavior: flinktest.SavepointBehavior{Sequence: []flinktest.Outcome{flinktest.FailSavepoint}}, crash: true, crashIn: drain.Requested,
 			want: drain.Drained, attempts: 2, ops: 2, job: flinkapi.JobFinished},
 		row{name: "crash in cancelling, resumed: the cancel is sent again",
-			behavior: flinktest.SavepointBehavior{Outcome: flinktest.FailSavepoint}, crashIn: drain.Cancelling,
+			behavior: flinktest.SavepointBehavior{Outcome: flinktest.FailSavepoint}, crash: true, crashIn: drain.Cancelling,
 			cfg:  func(c *flinkdrain.Config) { c.MaxAttempts = 1 },
 			want: drain.Cancelled, wantErr: []error{flinkdrain.ErrCancelled}, attempts: 1, ops: 1, cancels: 1, job: flinkapi.JobCanceled})
 }
@@ -273,7 +275,7 @@ func runRow(t *testing.T, tt row) {
 			if tt.on != nil {
 				tt.on(e, job, op)
 			}
-			if tt.crashIn != drain.Requested && s.To == tt.crashIn || tt.crashIn == drain.Requested && s.Event == drain.Retry {
+			if tt.crash && (tt.crashIn != drain.Requested && s.To == tt.crashIn || tt.crashIn == drain.Requested && s.Event == drain.Retry) {
 				crash() // the controller dies here
 			}
 		}
@@ -282,7 +284,10 @@ func runRow(t *testing.T, tt row) {
 		}
 	}
 	op, err := e.drainer(t, mod).Drain(ctx, job)
-	if ctx.Err() != nil {
+	if tt.crash != (ctx.Err() != nil) {
+		t.Fatalf("crash %v, but the first Drain ended %s, %v", tt.crash, op.State, err)
+	}
+	if tt.crash {
 		if !errors.Is(err, context.Canceled) || op.State.Terminal() {
 			t.Fatalf("interrupted drain: %s, %v", op.State, err)
 		}
