@@ -37,36 +37,84 @@ func (f ActuatorFunc) Apply(ctx context.Context, d Decision, obs Observation) er
 	return f(ctx, d, obs)
 }
 
+// Recorder is an optional interface of an Actuator whose Apply may only
+// record a decision instead of carrying it out, as DryRun does. The
+// Controller detects it with a type assertion: when RecordsOnly reports
+// true, a successful Apply is recorded as a dry run (Record.DryRun set,
+// Record.Applied false) and logged as "would rescale", not "rescaled". An
+// Actuator that does not implement Recorder carries decisions out.
+type Recorder interface {
+	// RecordsOnly reports whether Apply only records decisions.
+	RecordsOnly() bool
+}
+
 var (
 	_ Observer = ObserverFunc(nil)
 	_ Actuator = ActuatorFunc(nil)
 	_ Actuator = (*DryRun)(nil)
+	_ Recorder = (*DryRun)(nil)
 	_ Actuator = ParallelismOverrides{}
 )
 
-// DryRun records decisions without acting. Safe for concurrent use; the
-// zero value is ready.
+// defaultDryRunLimit is DryRun's default MaxDecisions.
+const defaultDryRunLimit = 1000
+
+// DryRun records decisions without acting: it implements Recorder, so a
+// Controller reports its steps as dry runs. It keeps the latest
+// MaxDecisions decisions. Safe for concurrent use; the zero value is
+// ready.
 type DryRun struct {
+	// MaxDecisions bounds the decisions kept: once it is reached, each new
+	// decision drops the oldest. Set it before the first Apply. Default:
+	// 1000. Zero means default; a negative value makes Apply return an
+	// error wrapping ErrInvalidConfig.
+	MaxDecisions int
+
 	mu        sync.Mutex
 	decisions []Decision
+	total     int
 }
 
-// Apply records d.
+// RecordsOnly implements Recorder: a DryRun only records.
+func (*DryRun) RecordsOnly() bool { return true }
+
+// Apply records d, dropping the oldest decision kept when MaxDecisions
+// are. It returns ctx's error when ctx has ended, and an error wrapping
+// ErrInvalidConfig when MaxDecisions is negative.
 func (r *DryRun) Apply(ctx context.Context, d Decision, _ Observation) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	limit := r.MaxDecisions
+	switch {
+	case limit < 0:
+		return fmt.Errorf("%w: DryRun.MaxDecisions %d is negative", ErrInvalidConfig, limit)
+	case limit == 0:
+		limit = defaultDryRunLimit
+	}
+	if over := len(r.decisions) + 1 - limit; over > 0 {
+		r.decisions = slices.Delete(r.decisions, 0, over)
+	}
 	r.decisions = append(r.decisions, d)
+	r.total++
 	return nil
 }
 
-// Decisions returns the recorded decisions, oldest first.
+// Decisions returns the recorded decisions kept, oldest first.
 func (r *DryRun) Decisions() []Decision {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.decisions)
+}
+
+// Total returns how many decisions Apply has recorded, including those
+// dropped to keep within MaxDecisions.
+func (r *DryRun) Total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
 }
 
 // OverridesKey is the Flink option that pins vertex parallelism at

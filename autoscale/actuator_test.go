@@ -3,6 +3,7 @@ package autoscale_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/flinkscale/flinkscale/autoscale"
@@ -61,5 +62,47 @@ func TestValue(t *testing.T) {
 	}
 	if v, ok := autoscale.Of(2.5).Get(); !ok || v != 2.5 {
 		t.Error("Of(2.5) lost its value")
+	}
+}
+
+// DryRun keeps the latest MaxDecisions decisions (1000 by default) and
+// counts them all.
+func TestDryRunBounded(t *testing.T) {
+	tests := []struct {
+		name    string
+		max     int
+		applies int
+		kept    int
+	}{
+		{"default keeps 1000", 0, 1005, 1000},
+		{"below the default", 0, 10, 10},
+		{"three", 3, 5, 3},
+		{"one", 1, 4, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dry := &autoscale.DryRun{MaxDecisions: tt.max}
+			for i := range tt.applies {
+				if err := dry.Apply(context.Background(), autoscale.Decision{Summary: strconv.Itoa(i)}, autoscale.Observation{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := dry.Decisions()
+			if len(got) != tt.kept || dry.Total() != tt.applies {
+				t.Fatalf("kept %d of %d, want %d of %d", len(got), dry.Total(), tt.kept, tt.applies)
+			}
+			for i, d := range got {
+				if want := strconv.Itoa(tt.applies - tt.kept + i); d.Summary != want {
+					t.Fatalf("decision %d is %q, want %q (the latest, oldest first)", i, d.Summary, want)
+				}
+			}
+		})
+	}
+	dry := &autoscale.DryRun{MaxDecisions: -1}
+	if err := dry.Apply(context.Background(), autoscale.Decision{}, autoscale.Observation{}); !errors.Is(err, autoscale.ErrInvalidConfig) {
+		t.Errorf("negative MaxDecisions: %v", err)
+	}
+	if !dry.RecordsOnly() {
+		t.Error("DryRun must report that it only records")
 	}
 }

@@ -37,8 +37,10 @@ type ControllerConfig struct {
 	Observer Observer
 	// Policy decides. Required.
 	Policy Policy
-	// Actuator carries out decisions that change parallelism. Default: a
-	// *DryRun, which only records them.
+	// Actuator carries out decisions that change parallelism. An Actuator
+	// that implements Recorder and reports RecordsOnly is a dry run: its
+	// steps are recorded and logged as such. Default: a *DryRun (with its
+	// default MaxDecisions), which only records them.
 	Actuator Actuator
 	// Interval is the time between steps. Default: 60 s, as the operator
 	// samples.
@@ -62,6 +64,10 @@ type Record struct {
 	Changes []string
 	// Applied is true when the actuator carried the changes out.
 	Applied bool
+	// DryRun is true when the actuator only recorded the changes (it
+	// implements Recorder and reports RecordsOnly): the job would have
+	// been rescaled, but nothing was carried out, and Applied is false.
+	DryRun bool
 	// Err is what failed: observing, deciding or applying.
 	Err error
 }
@@ -115,7 +121,8 @@ func (c *Controller) Run(ctx context.Context) error {
 }
 
 // Step observes, decides and, when the decision changes parallelism,
-// applies it; it records and returns what it did.
+// applies it; it records and returns what it did. A dry-run actuator's
+// step has DryRun set and Applied false.
 func (c *Controller) Step(ctx context.Context) Record {
 	r := c.step(ctx)
 	c.mu.Lock()
@@ -152,6 +159,10 @@ func (c *Controller) step(ctx context.Context) Record {
 		r.Err = fmt.Errorf("apply: %w", err)
 		return r
 	}
+	if rec, ok := c.cfg.Actuator.(Recorder); ok && rec.RecordsOnly() {
+		r.DryRun = true
+		return r
+	}
 	r.Applied = true
 	return r
 }
@@ -162,6 +173,8 @@ func (c *Controller) log(ctx context.Context, r Record) {
 		c.cfg.Logger.WarnContext(ctx, "autoscale: step failed", "err", r.Err)
 	case r.Applied:
 		c.cfg.Logger.InfoContext(ctx, "autoscale: rescaled", "changes", r.Changes, "slots", r.Decision.Slots, "decision", r.Decision.String())
+	case r.DryRun:
+		c.cfg.Logger.InfoContext(ctx, "autoscale: would rescale (dry run)", "changes", r.Changes, "slots", r.Decision.Slots, "decision", r.Decision.String())
 	default:
 		c.cfg.Logger.DebugContext(ctx, "autoscale: no change", "summary", r.Decision.Summary)
 	}

@@ -1,8 +1,12 @@
 package autoscale_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,5 +111,72 @@ func TestControllerRun(t *testing.T) {
 	}
 	if _, err := autoscale.NewController(autoscale.ControllerConfig{}); !errors.Is(err, autoscale.ErrInvalidConfig) {
 		t.Errorf("empty config: %v", err)
+	}
+}
+
+// recorder is an actuator that says whether it only records.
+type recorder struct {
+	autoscale.ActuatorFunc
+	only bool
+}
+
+func (r recorder) RecordsOnly() bool { return r.only }
+
+// A dry run is recorded and logged as one: "would rescale", not applied.
+func TestControllerDryRun(t *testing.T) {
+	apply := autoscale.ActuatorFunc(func(context.Context, autoscale.Decision, autoscale.Observation) error { return nil })
+	tests := []struct {
+		name     string
+		actuator autoscale.Actuator
+		applied  bool
+		dryRun   bool
+		log      string
+	}{
+		{"default actuator: a DryRun", nil, false, true, "autoscale: would rescale (dry run)"},
+		{"DryRun", &autoscale.DryRun{}, false, true, "autoscale: would rescale (dry run)"},
+		{"actuator without Recorder", apply, true, false, "autoscale: rescaled"},
+		{"Recorder that records only", recorder{apply, true}, false, true, "autoscale: would rescale (dry run)"},
+		{"Recorder that acts", recorder{apply, false}, true, false, "autoscale: rescaled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			c, err := autoscale.NewController(autoscale.ControllerConfig{
+				Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
+				Policy:   autoscale.Static{Targets: map[string]int{"src": 4}},
+				Actuator: tt.actuator, Clock: &vclock{t: t0},
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := c.Step(context.Background())
+			if r.Applied != tt.applied || r.DryRun != tt.dryRun || r.Err != nil || len(r.Changes) != 1 {
+				t.Errorf("record = %+v, want applied %v, dry run %v", r, tt.applied, tt.dryRun)
+			}
+			if h := c.History(); len(h) != 1 || h[0].Applied != tt.applied || h[0].DryRun != tt.dryRun {
+				t.Errorf("history %+v", h)
+			}
+			if got := logs.String(); !strings.Contains(got, fmt.Sprintf("msg=%q", tt.log)) {
+				t.Errorf("log %q, want the message %q", got, tt.log)
+			}
+		})
+	}
+}
+
+// A dry run whose Apply fails is an error, neither applied nor a dry run.
+func TestControllerDryRunFails(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // DryRun.Apply returns ctx's error
+	c, err := autoscale.NewController(autoscale.ControllerConfig{
+		Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
+		Policy:   autoscale.Static{Targets: map[string]int{"src": 4}},
+		Actuator: &autoscale.DryRun{}, Clock: &vclock{t: t0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Step(ctx); r.Applied || r.DryRun || !errors.Is(r.Err, context.Canceled) {
+		t.Errorf("record = %+v, want the apply error only", r)
 	}
 }

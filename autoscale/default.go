@@ -99,11 +99,15 @@ import (
 //
 // # Figures
 //
-// Default never acts on a missing figure: a vertex whose records in, busy
-// time or (for a source) backlog is missing keeps its parallelism, and so
-// does everything whose demand depends on a source whose arrival rate is
-// unknown; a vertex whose capacity was never measured keeps its
-// parallelism unless nothing arrives for it. Kafka's TimeLag is used when
+// Default never acts on a missing figure (a negative one counts as
+// missing): a vertex whose records in, busy time or (for a source) backlog
+// is missing keeps its parallelism, and so does everything whose demand
+// depends on a source whose arrival rate is unknown; a vertex whose
+// capacity was never measured keeps its parallelism unless nothing arrives
+// for it. A records-in counter that went down since the last observation
+// was reset (a failover restarts the subtasks' counters while the job keeps
+// running since the same time): its rate over that window is unknown. An
+// observation not newer than the one before is ignored. Kafka's TimeLag is used when
 // present; without it the backlog's time is its size over the arrival
 // rate. Rates come from counters at both ends of a window, so the metric
 // cache's delay, the same at both ends, cancels out.

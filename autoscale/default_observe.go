@@ -47,6 +47,17 @@ func (w dwindow) rate(id string, cur float64, f func(figs) float64) float64 {
 	return (cur - f(prev)) / dt
 }
 
+// counterRate is the rate of a vertex's records-in counter over its
+// window, NaN when unknown or when the counter went down: it was reset (a
+// failover restarts the subtasks' counters while the job keeps running
+// since the same time), and what it counted over the window is unknown.
+func (w dwindow) counterRate(id string, cur float64) float64 {
+	if r := w.rate(id, cur, figIn); r >= 0 {
+		return r
+	}
+	return math.NaN()
+}
+
 func figIn(f figs) float64      { return f.in }
 func figBacklog(f figs) float64 { return f.backlog }
 
@@ -88,11 +99,11 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag}
 	if v.Source == nil {
 		sv.backlog, sv.lag = 0, 0
-		if sv.arrival = w.rate(v.ID, cur.in, figIn); !math.IsNaN(sv.arrival) {
+		if sv.arrival = w.counterRate(v.ID, cur.in); !math.IsNaN(sv.arrival) {
 			_, dt, _ := w.span(v.ID)
 			sv.how = fmt.Sprintf("records read over the last %s (no Kafka backlog)", dur(dt))
 		} else {
-			sv.why = "its records-in counter is missing"
+			sv.why = "its records-in counter is missing, or went down (reset)"
 		}
 		return sv
 	}
@@ -101,7 +112,7 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 		return sv
 	}
 	if _, dt, sinceRestart := w.span(v.ID); !sinceRestart {
-		in, grow := w.rate(v.ID, cur.in, figIn), w.rate(v.ID, cur.backlog, figBacklog)
+		in, grow := w.counterRate(v.ID, cur.in), w.rate(v.ID, cur.backlog, figBacklog)
 		if a := max(0, in+grow); !math.IsNaN(in + grow) {
 			sv.arrival, sv.how = a, fmt.Sprintf("%s rec/s read plus %s rec/s of backlog growth over the last %s", num(in), num(grow), dur(dt))
 		}
@@ -111,9 +122,12 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 			sv.arrival, sv.how = a, fmt.Sprintf("%s records waiting over a lag of %s s", num(cur.backlog), num(cur.lag))
 		}
 	}
+	_, _, sinceRestart := w.span(v.ID)
 	switch {
 	case math.IsNaN(sv.arrival) && math.IsNaN(cur.in):
 		sv.why = "its records-in counter is missing"
+	case math.IsNaN(sv.arrival) && !sinceRestart:
+		sv.why = "its records-in counter went down since the last observation (reset by a failover), so its rate is unknown"
 	case math.IsNaN(sv.arrival):
 		sv.why = fmt.Sprintf("this is the first observation since the restart and its lag (%s s) is too short to measure arrivals by", num(cur.lag))
 	case math.IsNaN(sv.lag) && sv.backlog <= 0:
@@ -218,7 +232,7 @@ func (d *Default) backlogged(sources []string, now map[string]*srcView) bool {
 // capacity is at most its rate over the time it is not backpressured,
 // whatever its busy time says (some sources report too little).
 func (d *Default) measure(v Vertex, keyed bool, cur figs, w dwindow, sources []string, now map[string]*srcView) {
-	rate := w.rate(v.ID, cur.in, figIn)
+	rate := w.counterRate(v.ID, cur.in)
 	if _, dt, _ := w.span(v.ID); math.IsNaN(rate) || rate <= 0 || math.IsNaN(cur.busy) || dt < d.o.refresh.Seconds() {
 		return
 	}

@@ -8,9 +8,12 @@
 // parallelism, max parallelism (key groups) and slot-sharing group; keyed
 // and unkeyed edges), accumulated record counters, busy and backpressured
 // time ratios, and per source the Kafka partition count, backlog, time lag
-// and where those came from. A figure that is missing or not finite is a
-// missing Value, and no policy may act on it: a vertex whose figures are
-// missing keeps its parallelism, and its reason says so.
+// and where those came from. A figure that is missing, not finite or
+// negative counts as missing, and no policy may act on it: a vertex whose
+// figures are missing keeps its parallelism, and its reason says so.
+// Default and OperatorCompatible also ignore a stale observation (one
+// taken before the latest they were given), and a record counter that went
+// down (reset by a failover while the job kept running) gives no rate.
 //
 // A Policy decides: Decide(now, obs) returns a Decision with a target
 // parallelism and a reason for every vertex (including why nothing
@@ -49,7 +52,11 @@
 // A Controller runs Observer -> Policy -> Actuator every Interval on an
 // injected Clock, keeps a bounded history of Records, logs each decision
 // with log/slog, and stops when its ctx ends. Actuators: DryRun records
-// decisions without acting (the safe default); ParallelismOverrides renders
+// decisions without acting (the safe default), keeping the latest
+// MaxDecisions (1000 by default); it implements the optional Recorder
+// interface, so the Controller records its steps with DryRun set and
+// Applied false, and logs "would rescale (dry run)" where a real actuator's
+// step logs "rescaled". ParallelismOverrides renders
 // pipeline.jobvertex-parallelism-overrides as a JSON merge patch of a
 // FlinkDeployment for the caller's Kubernetes client; autoscale/flinkio
 // provides an Observer over the Flink REST API and Rescale, which rescales

@@ -23,10 +23,10 @@ func ExampleController() {
 		return
 	}
 	r := c.Step(context.Background())
-	fmt.Println(r.Changes, r.Applied, r.Decision.Slots)
+	fmt.Println(r.Changes, "applied:", r.Applied, "dry run:", r.DryRun, r.Decision.Slots)
 	patch, _ := autoscale.MergePatch(r.Decision.Targets)
 	fmt.Println(string(patch))
 	// Output:
-	// [source] true 4
+	// [source] applied: false dry run: true 4
 	// {"spec":{"flinkConfiguration":{"pipeline.jobvertex-parallelism-overrides":"sink:2,source:4"}}}
 }

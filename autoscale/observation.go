@@ -11,7 +11,9 @@ import (
 // accumulated since the job (re)started, so a policy derives rates from two
 // observations; gauges are the JobManager's latest (refreshed every
 // metrics.fetcher.update-interval, 10 s by default). A figure that is
-// missing or not finite is a missing Value: no policy may act on it.
+// missing or not finite is a missing Value: no policy may act on it. No
+// figure here can be negative (each is a count, a fraction, a backlog or an
+// age), so a negative one counts as missing too.
 type Observation struct {
 	// Time is when the figures were read.
 	Time time.Time

@@ -52,9 +52,13 @@ import (
 // excluded vertices, alignment modes other than EVENLY_SPREAD; busy time
 // is aggregated by MAX only.
 //
-// Deviations, all so that no decision rests on a missing figure: a rate or
-// average is missing when the newest observation lacks the figure, though
-// the operator would use the older ones; a Kafka source's missing backlog
+// Deviations, all so that no decision rests on a missing figure: a
+// negative figure counts as missing; a rate or average is missing when the
+// newest observation lacks the figure, though the operator would use the
+// older ones; a record counter's rate is missing while the window holds a
+// reset of it (the counter went down: a failover restarts the subtasks'
+// counters while the job keeps running since the same time), where the
+// operator would take a negative rate; a Kafka source's missing backlog
 // is missing, not 0 (the source and everything it feeds keep their
 // parallelism, and the backlog mode counts as on, which can only stop a
 // scale-down), while a source without Source information has no backlog
@@ -68,12 +72,16 @@ import (
 // The zero OperatorCompatible uses the defaults. It is safe for concurrent
 // use (calls are serialised), but it keeps one job's history: use one per
 // job. A change of Observation.Job forgets everything; a change of
-// LastRestart, vertices, edges or parallelism starts a new window.
+// LastRestart, vertices, edges or parallelism starts a new window. An
+// observation taken before the latest one given, running or not, is stale
+// and ignored.
 type OperatorCompatible struct {
 	mu    sync.Mutex
 	o     opts
 	ready bool
 
+	seen      string    // the job of the latest observation given
+	latest    time.Time // when that observation was taken
 	job       string
 	restart   time.Time
 	firstSeen time.Time
@@ -105,12 +113,13 @@ func (p *OperatorCompatible) Decide(now time.Time, obs Observation) (Decision, e
 	if !p.ready {
 		p.o, p.ready, p.pending = OperatorConfig{}.resolve(), true, map[string]*pending{}
 	}
+	if why := p.stale(now, obs); why != "" {
+		return Keep(now, obs, why), nil
+	}
 	if !obs.Running {
 		return Keep(now, obs, "operator: the job is not running, so nothing is decided"), nil
 	}
-	if why := p.track(now, obs); why != "" {
-		return Keep(now, obs, why), nil
-	}
+	p.track(now, obs)
 	if why := p.gate(now); why != "" {
 		return Keep(now, obs, why), nil
 	}
@@ -118,8 +127,8 @@ func (p *OperatorCompatible) Decide(now time.Time, obs Observation) (Decision, e
 }
 
 // track records obs, first starting a new window if the job, its restart
-// or its topology changed. It returns why obs was not recorded.
-func (p *OperatorCompatible) track(now time.Time, obs Observation) string {
+// or its topology changed.
+func (p *OperatorCompatible) track(now time.Time, obs Observation) {
 	t := obs.Time
 	if t.IsZero() {
 		t = now
@@ -128,11 +137,22 @@ func (p *OperatorCompatible) track(now time.Time, obs Observation) string {
 	if p.firstSeen.IsZero() || p.job != obs.Job || !p.restart.Equal(obs.LastRestart) || p.topology != topo {
 		p.reset(obs, t, topo)
 	}
-	if n := len(p.win.samples); n > 0 && t.Before(p.win.samples[n-1].t) {
-		return fmt.Sprintf("operator: the observation taken at %s is older than the one before (%s), so it is ignored",
-			clock(t), clock(p.win.samples[n-1].t))
-	}
 	p.win.add(t, obs, p.o)
+}
+
+// stale says why obs is older than the latest observation of its job
+// given before, running or not (its figures are ones the job has moved
+// past), and otherwise records when obs was taken.
+func (p *OperatorCompatible) stale(now time.Time, obs Observation) string {
+	t := obs.Time
+	if t.IsZero() {
+		t = now
+	}
+	if p.seen == obs.Job && t.Before(p.latest) {
+		return fmt.Sprintf("operator: the observation taken at %s is older than the one before (%s), so it is ignored",
+			clock(t), clock(p.latest))
+	}
+	p.seen, p.latest = obs.Job, t
 	return ""
 }
 

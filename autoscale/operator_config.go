@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -171,6 +172,20 @@ func (c OperatorConfig) Validate() error {
 	for _, f := range ints {
 		if f.n < 0 {
 			return fmt.Errorf("%w: %s %d is negative", ErrInvalidConfig, f.name, f.n)
+		}
+	}
+	floats := []struct {
+		name string
+		x    float64
+	}{
+		{"TargetUtilization", c.TargetUtilization}, {"UtilizationBoundary", c.UtilizationBoundary},
+		{"UtilizationMin", c.UtilizationMin}, {"UtilizationMax", c.UtilizationMax},
+		{"ObservedTPRSwitch", c.ObservedTPRSwitch}, {"MaxScaleDownFactor", c.MaxScaleDownFactor},
+		{"MaxScaleUpFactor", c.MaxScaleUpFactor},
+	}
+	for _, f := range floats {
+		if math.IsNaN(f.x) || math.IsInf(f.x, 0) {
+			return fmt.Errorf("%w: %s %v is not finite", ErrInvalidConfig, f.name, f.x)
 		}
 	}
 	o := c.resolve()

@@ -41,6 +41,10 @@ func TestWindowRate(t *testing.T) {
 		{"newest missing", win(in(100), in(700), in(nan)), nan},
 		{"one sample", win(in(100)), nan},
 		{"empty", &window{}, nan},
+		{"reset within the window", win(in(100), in(50), in(700)), nan},
+		{"reset to the first", win(in(100), in(700), in(100)), nan},
+		{"reset across a gap", win(in(900), in(nan), in(100), in(300)), nan},
+		{"flat counter", win(in(100), in(100), in(100)), 0},
 	} {
 		if got := c.w.rate("v", fIn); !near(got, c.want) && !(math.IsNaN(got) && math.IsNaN(c.want)) {
 			t.Errorf("%s: rate %v, want %v", c.name, got, c.want)

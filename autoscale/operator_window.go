@@ -33,9 +33,12 @@ type rateKey struct {
 	f  field
 }
 
-// nan returns the figure, or NaN when it is missing.
+// nan returns the figure, or NaN when it is missing or negative: every
+// figure of an Observation is a count, a fraction, a backlog or an age, so
+// a negative one is as good as missing. Both policies read figures only
+// through it.
 func nan(x Value) float64 {
-	if f, ok := x.Get(); ok {
+	if f, ok := x.Get(); ok && f >= 0 {
 		return f
 	}
 	return math.NaN()
@@ -61,6 +64,10 @@ const (
 	fLag
 	fObservedTPR
 )
+
+// counter reports whether f is a record counter, which never goes down
+// between restarts (the backlog, a gauge, may).
+func (f field) counter() bool { return f == fIn || f == fOut }
 
 // of returns the figure f of fs.
 func (f field) of(fs figures) float64 {
@@ -93,7 +100,10 @@ func (w *window) latest(id string, f field) float64 {
 // 1000 x (last - first) / max(1, ms between them), over the first and
 // last samples where the counter is present. Unlike the operator, it is
 // NaN when the newest sample lacks the counter (a policy never acts on a
-// figure missing now), as it is with fewer than two samples.
+// figure missing now), as it is with fewer than two samples, and when a
+// record counter went down within the window: it was reset (a failover
+// restarts the subtasks' counters while the job keeps running since the
+// same time), so what it counted over the window is unknown.
 func (w *window) rate(id string, f field) float64 {
 	if r, ok := w.rates[rateKey{id, f}]; ok {
 		return r
@@ -110,12 +120,18 @@ func (w *window) computeRate(id string, f field) float64 {
 	if math.IsNaN(w.latest(id, f)) {
 		return math.NaN()
 	}
-	first, last := math.NaN(), math.NaN()
+	first, last, prev := math.NaN(), math.NaN(), math.Inf(-1)
 	var t0, t1 time.Time
 	for _, s := range w.samples {
 		x := f.of(s.v[id])
 		switch {
 		case math.IsNaN(x):
+			continue
+		case f.counter() && x < prev:
+			return math.NaN() // reset within the window: see rate
+		}
+		prev = x
+		switch {
 		case math.IsNaN(first):
 			first, t0 = x, s.t
 		default:
@@ -235,8 +251,8 @@ func (w *window) inputRateSince(id string, t, restart time.Time, in float64) flo
 	if n := len(w.samples); n > 0 {
 		prevIn, prevT = w.samples[n-1].v[id].in, w.samples[n-1].t
 	}
-	if math.IsNaN(prevIn) || prevT.IsZero() || !prevT.Before(t) {
-		return math.NaN()
+	if math.IsNaN(prevIn) || prevT.IsZero() || !prevT.Before(t) || in < prevIn {
+		return math.NaN() // unknown; or the counter went down: reset, see rate
 	}
-	return max(0, 1000*(in-prevIn)/float64(max(t.Sub(prevT).Milliseconds(), 1)))
+	return 1000 * (in - prevIn) / float64(max(t.Sub(prevT).Milliseconds(), 1))
 }

@@ -20,8 +20,9 @@ var (
 // Policy decides a job's parallelism. Decide is called with the time and
 // the latest observation; a policy may keep state across calls (a window of
 // metrics, a pending scale-down) but must decide the same for the same
-// sequence of calls. A policy never acts on a missing figure: a vertex whose
-// figures are missing keeps its parallelism, and its reason says so.
+// sequence of calls. A policy never acts on a missing figure (nor on a
+// negative one, which counts as missing): a vertex whose figures are
+// missing keeps its parallelism, and its reason says so.
 type Policy interface {
 	Decide(now time.Time, obs Observation) (Decision, error)
 }

@@ -34,6 +34,8 @@ import (
 //   - nothing changes when every figure is missing or not finite, and a
 //     vertex whose own figures are all missing in the latest observation
 //     keeps its parallelism;
+//   - a negative figure counts as missing: the decisions are the same as
+//     with that figure missing;
 //   - a fresh policy given the same observations makes the same decisions;
 //   - Decide does not modify the observation.
 //
@@ -55,6 +57,7 @@ func Run(t *testing.T, newPolicy func() autoscale.Policy) {
 		})
 		t.Run(sc.name+"/vertex figures missing", func(t *testing.T) { checkVertexMissing(t, newPolicy, sc) })
 	}
+	t.Run("negative figures", func(t *testing.T) { checkNegative(t, newPolicy) })
 	t.Run("random", func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(8, 8))
 		for i := range 20 {
@@ -201,6 +204,43 @@ func checkVertexMissing(t *testing.T, newPolicy func() autoscale.Policy, sc scen
 			}
 			if s.obs.Time.Sub(epoch()) > from {
 				checkKeeps(t, s.obs, s.decision, "figures of "+v.ID+" missing", v.ID)
+			}
+		}
+	}
+}
+
+// checkNegative drives a surging job open loop and, from a third in,
+// gives one vertex's figures in turn a negative value in one run and
+// makes them missing in another: the decisions must be the same.
+func checkNegative(t *testing.T, newPolicy func() autoscale.Policy) {
+	sc := scenarios()[1]
+	steps := drive(newPolicy(), sc.job, sc.load, sc.total/2, sc.period, nil)
+	set := []func(v *autoscale.Vertex, x autoscale.Value){
+		func(v *autoscale.Vertex, x autoscale.Value) { v.RecordsIn = x },
+		func(v *autoscale.Vertex, x autoscale.Value) { v.RecordsOut = x },
+		func(v *autoscale.Vertex, x autoscale.Value) { v.Busy = x },
+		func(v *autoscale.Vertex, x autoscale.Value) { v.Backpressured = x },
+		func(v *autoscale.Vertex, x autoscale.Value) { v.Source.Backlog = x },
+		func(v *autoscale.Vertex, x autoscale.Value) { v.Source.TimeLag = x },
+	}
+	for i, v := range sc.job.Vertices {
+		for f, edit := range set {
+			if v.Source == nil && f >= 4 {
+				continue
+			}
+			neg, miss := newPolicy(), newPolicy()
+			for k, s := range steps {
+				a, b := Clone(s.obs), Clone(s.obs)
+				if k >= len(steps)/3 {
+					edit(&a.Vertices[i], autoscale.Of(-1))
+					edit(&b.Vertices[i], autoscale.Missing)
+				}
+				da, errA := neg.Decide(a.Time, a)
+				db, errB := miss.Decide(b.Time, b)
+				if (errA == nil) != (errB == nil) || !reflect.DeepEqual(da, db) {
+					t.Fatalf("%s: figure %d of %s negative gives\n%v (err %v)\nwhere missing gives\n%v (err %v)",
+						a.Time.Format(time.TimeOnly), f, v.ID, da, errA, db, errB)
+				}
 			}
 		}
 	}

@@ -122,8 +122,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: unknown %v", ErrInvalidConfig, c.Rescale)
 	case c.SlotsPerTaskManager < 0:
 		return fmt.Errorf("%w: negative SlotsPerTaskManager", ErrInvalidConfig)
-	case c.Noise > 0.5:
-		return fmt.Errorf("%w: Noise %g above 0.5", ErrInvalidConfig, c.Noise)
+	case !(c.Noise <= 0.5): // NaN too
+		return fmt.Errorf("%w: Noise %g is not a number up to 0.5", ErrInvalidConfig, c.Noise)
 	}
 	if c := c.withDefaults(); c.Tick > time.Minute || c.Tick > c.MetricPeriod {
 		return fmt.Errorf("%w: Tick %v above a minute or the metric period", ErrInvalidConfig, c.Tick)

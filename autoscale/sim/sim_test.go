@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -170,6 +171,8 @@ func TestErrors(t *testing.T) {
 		tr   sim.Trace
 	}{
 		{"negative tick", sim.Config{Tick: -1}, good, sim.Steady{Rate: 1}},
+		{"NaN noise", sim.Config{Noise: math.NaN()}, good, sim.Steady{Rate: 1}},
+		{"infinite noise", sim.Config{Noise: math.Inf(1)}, good, sim.Steady{Rate: 1}},
 		{"tick above the metric period", sim.Config{Tick: 20 * time.Second}, good, sim.Steady{Rate: 1}},
 		{"no vertices", sim.Config{}, sim.Job{}, sim.Steady{Rate: 1}},
 		{"no capacity", sim.Config{}, chain(2, 100, 0), sim.Steady{Rate: 1}},
