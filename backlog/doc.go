@@ -22,6 +22,15 @@
 // per partition and turns offsets into a Partition. All of them are pure:
 // they take the time as an argument and never read a clock.
 //
+// No figure wraps around or goes negative: a sum (Sum, Totals), a byte
+// estimate or an extrapolated time lag that would pass the largest int64
+// (about 292 years for a duration) saturates there, since such a figure
+// only comes from absurd inputs and "enormous" is still what a consumer
+// should act on; a negative offset or a known negative figure, which no
+// backlog is, is unknown (InvalidValue) or ignored (Health, TimeLagTable).
+// Native fuzz targets (fuzz_test.go) hold these properties for NaN,
+// infinite, negative, huge and missing inputs.
+//
 // # Health
 //
 // Health evaluates each partition over a window of commits, in the manner

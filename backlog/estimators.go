@@ -43,7 +43,7 @@ const DefaultWindow = 1000
 // previous one (a seek back) restarts the sequence without a sample.
 func (g *GapEstimator) Observe(offset int64) {
 	if g.seen && offset > g.last {
-		g.avg.add(float64(offset - g.last - 1))
+		g.avg.add(float64(uint64(offset)-uint64(g.last)) - 1) // exact even across the int64 range
 	}
 	g.last, g.seen = offset, true
 }
@@ -76,15 +76,20 @@ func (s *SizeEstimator) Observe(bytes int64) {
 }
 
 // Bytes estimates the size of records records: unknown with the records'
-// reason when they are unknown, and NoRecordSize before any sample.
+// reason when they are unknown, InvalidValue when they are negative, and
+// NoRecordSize before any sample. The estimate saturates at the largest
+// int64 rather than wrapping around.
 func (s *SizeEstimator) Bytes(records Figure[int64]) Figure[int64] {
 	n, ok := records.Value()
 	if !ok {
 		return records
 	}
+	if n < 0 {
+		return Unknown[int64](InvalidValue)
+	}
 	avg, ok := s.avg.value()
 	if !ok {
 		return Unknown[int64](NoRecordSize)
 	}
-	return Known(int64(float64(n)*avg + 0.5))
+	return Known(satFloat[int64](float64(n)*avg + 0.5))
 }

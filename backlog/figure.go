@@ -17,6 +17,9 @@ const (
 	NoLeader Reason = "partition has no leader"
 	// FetchFailed: the request for the figure failed (see Partition.Detail).
 	FetchFailed Reason = "fetch failed"
+	// TimedOut: the request for the figure was not answered before the
+	// evaluation's time was up (a slow broker); see Partition.Detail.
+	TimedOut Reason = "no answer in time"
 	// TopicNotFound: the topic does not exist (deleted, or never created).
 	TopicNotFound Reason = "topic not found"
 	// NoCommit: the group has committed nothing for the partition.
@@ -116,9 +119,12 @@ func (f *Figure[T]) UnmarshalJSON(b []byte) error {
 
 // Sum adds known figures; the sum is unknown (PartlyUnknown, or the reason
 // they share) as soon as one is unknown, and unknown (NoPartitions) for no
-// figures at all.
+// figures at all. A known negative figure, which no backlog is, counts as
+// unknown (InvalidValue). The sum saturates at the largest int64 (about 292
+// years for a duration) rather than wrapping around: still "enormous",
+// never negative.
 func Sum[T int64 | time.Duration](fs ...Figure[T]) Figure[T] {
-	return fold(fs, func(a, b T) T { return a + b })
+	return fold(fs, satAdd[T])
 }
 
 // Max returns the largest known figure, unknown under the same rules as Sum.
@@ -134,6 +140,9 @@ func fold[T int64 | time.Duration](fs []Figure[T], op func(a, b T) T) Figure[T] 
 	var reason Reason
 	unknown := 0
 	for i, f := range fs {
+		if f.known && f.v < 0 {
+			f = Unknown[T](InvalidValue)
+		}
 		if !f.known {
 			if unknown == 0 {
 				reason = f.reason

@@ -104,8 +104,12 @@ func (h *Health) state(k Key) *healthState {
 	return s
 }
 
-// ObserveEnd records a partition's end offset at now.
+// ObserveEnd records a partition's end offset at now. A negative offset (no
+// offset is) is ignored.
 func (h *Health) ObserveEnd(now time.Time, k Key, end int64) {
+	if end < 0 {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.state(k)
@@ -115,8 +119,11 @@ func (h *Health) ObserveEnd(now time.Time, k Key, end int64) {
 // ObserveCommit records one commit of offset at now, even of an offset
 // already committed: a source that sees each commit (a consumer's own
 // commit hook) calls it on every commit, which is what tells STALL from
-// STOP.
+// STOP. A negative offset (no offset is) is ignored.
 func (h *Health) ObserveCommit(now time.Time, k Key, offset int64) {
+	if offset < 0 {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.addCommit(h.state(k), now, offset)
@@ -137,17 +144,17 @@ func (h *Health) addCommit(s *healthState, now time.Time, offset int64) {
 // they changed. A poller that reads committed offsets (Kafka's OffsetFetch)
 // cannot see a re-commit of the same offset, so an unchanged offset counts
 // as no commit: a frozen consumer shows STOP once its silence outlasts the
-// window, and STALL needs ObserveCommit.
+// window, and STALL needs ObserveCommit. Negative offsets are ignored.
 func (h *Health) Observe(snap Snapshot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, p := range snap.Partitions {
 		s := h.state(p.Key)
-		if end, ok := p.Offsets.End.Value(); ok {
+		if end, ok := p.Offsets.End.Value(); ok && end >= 0 {
 			s.end, s.hasEnd = end, true
 		}
 		c, ok := p.Offsets.Committed.Value()
-		if !ok {
+		if !ok || c < 0 {
 			continue
 		}
 		if n := len(s.commits); n == 0 || s.commits[n-1].offset != c {

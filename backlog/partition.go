@@ -108,11 +108,16 @@ func (p ResetPolicy) String() string {
 //     start; under ResetLatest 0; noCommit reports either case;
 //   - committed beyond the end (topic recreated or truncated): unknown
 //     (CommittedBeyondEnd), never negative;
-//   - a missing offset: unknown, with the offset's own reason.
+//   - a missing offset: unknown, with the offset's own reason;
+//   - a negative offset among those used (no Kafka offset is): unknown
+//     (InvalidValue).
 func Records(o Offsets, reset ResetPolicy, avgGap float64) (records Figure[int64], noCommit bool) {
 	end, ok := o.End.Value()
 	if !ok {
 		return Unknown[int64](cmp.Or(o.End.Reason(), MissingOffset)), false
+	}
+	if end < 0 {
+		return Unknown[int64](InvalidValue), false
 	}
 	next, noCommit, reason := nextOffset(o, reset)
 	switch {
@@ -144,7 +149,13 @@ func nextOffset(o Offsets, reset ResetPolicy) (next int64, noCommit bool, reason
 		if !ok {
 			return 0, true, cmp.Or(o.LogStart.Reason(), MissingOffset)
 		}
+		if start < 0 {
+			return 0, true, InvalidValue
+		}
 		return start, true, ""
+	}
+	if next < 0 {
+		return 0, false, InvalidValue
 	}
 	if start, ok := o.LogStart.Value(); ok && start > next {
 		next = start // the records before the log start are gone

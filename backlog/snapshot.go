@@ -61,14 +61,16 @@ func (s *Snapshot) Sort() {
 // (time lag) over its partitions. A total is unknown when any partition's
 // figure is unknown or any scope could not be read: it never turns an
 // unknown into zero. KnownRecords is the sum over the partitions whose
-// records are known, a lower bound on the backlog.
+// records are known, a lower bound on the backlog. Sums saturate at the
+// largest int64 (see Sum); a known negative figure counts as unknown.
 type Totals struct {
 	Records      Figure[int64]         `json:"records"`
 	Bytes        Figure[int64]         `json:"bytes"`
 	TimeLag      Figure[time.Duration] `json:"timeLag"`
 	KnownRecords int64                 `json:"knownRecords"`
 	Partitions   int                   `json:"partitions"`
-	// Unknown counts partitions whose records are unknown.
+	// Unknown counts partitions whose records are unknown (or negative,
+	// which is invalid).
 	Unknown int `json:"unknown"`
 	// NoCommit counts partitions without a committed offset.
 	NoCommit int `json:"noCommit"`
@@ -84,8 +86,8 @@ func (s Snapshot) Totals() Totals {
 		records = append(records, p.Records)
 		bytes = append(bytes, p.Bytes)
 		lags = append(lags, p.TimeLag)
-		if n, ok := p.Records.Value(); ok {
-			t.KnownRecords += n
+		if n, ok := p.Records.Value(); ok && n >= 0 {
+			t.KnownRecords = satAdd(t.KnownRecords, n)
 		} else {
 			t.Unknown++
 		}

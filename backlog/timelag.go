@@ -24,7 +24,8 @@ type point struct {
 // (TooFewPoints) when the table cannot tell, and, for an offset older than
 // the whole table, it extrapolates with the table's average rate and caps
 // the extrapolated part at the table's own time span, so a burst cannot
-// produce an absurd lag. Flat runs (the same end offset observed again) are
+// produce an absurd lag. A lag is never negative: one past the largest
+// duration (about 292 years) saturates there. Flat runs (the same end offset observed again) are
 // compressed to their first and last observation, so a quiet topic keeps a
 // long history. Not safe for concurrent use; Tracker wraps it.
 type TimeLagTable struct {
@@ -48,9 +49,13 @@ func NewTimeLagTable(size int) *TimeLagTable {
 func (t *TimeLagTable) at(i int) *point { return &t.points[(t.head+i)%len(t.points)] }
 
 // Observe records the end offset seen at now. Observations must come in
-// time order; an older one is ignored. An end offset below the last one
-// (the topic was recreated or truncated) restarts the table.
+// time order; an older one is ignored, and so is a negative end offset
+// (no offset is). An end offset below the last one (the topic was
+// recreated or truncated) restarts the table.
 func (t *TimeLagTable) Observe(now time.Time, end int64) {
+	if end < 0 {
+		return
+	}
 	if t.n > 0 {
 		last := t.at(t.n - 1)
 		switch {
@@ -73,8 +78,11 @@ func (t *TimeLagTable) Observe(now time.Time, end int64) {
 
 // Lag returns how long ago, at now, the record at offset next (the next one
 // the group will read) arrived: 0 when next is at or past the newest end
-// offset.
+// offset, unknown (InvalidValue) for a negative next.
 func (t *TimeLagTable) Lag(now time.Time, next int64) Figure[time.Duration] {
+	if next < 0 {
+		return Unknown[time.Duration](InvalidValue)
+	}
 	if t.n == 0 {
 		return Unknown[time.Duration](TooFewPoints)
 	}
@@ -88,20 +96,26 @@ func (t *TimeLagTable) Lag(now time.Time, next int64) Figure[time.Duration] {
 	i := sort.Search(t.n, func(i int) bool { return t.at(i).offset > next })
 	a, b := t.at(i-1), t.at(i)
 	frac := float64(next-a.offset) / float64(b.offset-a.offset)
-	at := a.at.Add(time.Duration(frac * float64(b.at.Sub(a.at))))
+	at := a.at.Add(satFloat[time.Duration](frac * float64(b.at.Sub(a.at))))
 	return Known(max(0, now.Sub(at)))
 }
 
-// extrapolate estimates the lag of an offset older than the table.
+// extrapolate estimates the lag of an offset older than the table. The
+// extrapolated part is capped at the span in floating point, before any
+// conversion to a duration: a quiet topic far behind (a low rate, many
+// records) once overflowed the conversion to about -292 years.
 func (t *TimeLagTable) extrapolate(now time.Time, next int64) Figure[time.Duration] {
 	first, last := t.at(0), t.at(t.n-1)
 	span := last.at.Sub(first.at)
 	if last.offset == first.offset || span <= 0 {
 		return Unknown[time.Duration](TooFewPoints)
 	}
-	rate := float64(last.offset-first.offset) / span.Seconds() // records per second
-	extra := time.Duration(float64(first.offset-next) / rate * float64(time.Second))
-	return Known(max(0, now.Sub(first.at)) + min(extra, span))
+	rate := float64(last.offset-first.offset) / span.Seconds() // records per second, > 0
+	extra := span
+	if e := float64(first.offset-next) / rate * float64(time.Second); e < float64(span) {
+		extra = satFloat[time.Duration](e)
+	}
+	return Known(satAdd(max(0, now.Sub(first.at)), extra))
 }
 
 // Len returns the number of points held.

@@ -11,7 +11,12 @@
 // pendingRecords means no lag" blocks scale-down on idle topics and hides a
 // broken metric path, the failure that lost Beam's backlog on Flink (the
 // gauges were set where Flink never looked). A negative or NaN value
-// (Beam's BACKLOG_UNKNOWN is -1) is unknown (backlog.InvalidValue). The job
+// (Beam's BACKLOG_UNKNOWN is -1) is unknown (backlog.InvalidValue), and so
+// is an infinite or absurdly large one (above 2^62); the total of several
+// chained operators' gauges saturates at the largest int64 rather than
+// wrapping around (backlog.Sum). Metric names are untrusted input: their
+// parser is fuzzed (FuzzParseName), as is the whole mapping from names and
+// values to figures (FuzzEntries). The job
 // reports no time lag. Combine this Source with backlog/kafkalag through
 // backlog.Fallback or backlog.Merge.
 //

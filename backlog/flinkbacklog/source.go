@@ -2,7 +2,6 @@ package flinkbacklog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -23,14 +22,16 @@ type Flink interface {
 
 var _ Flink = (*flinkapi.Client)(nil)
 
-// ErrInvalidConfig is wrapped by every error New returns for a bad Config.
-var ErrInvalidConfig = errors.New("flinkbacklog: invalid config")
+// ErrInvalidConfig is wrapped by every error New and Config.Validate return
+// for a bad Config. It wraps backlog.ErrInvalidConfig, so errors.Is matches
+// either.
+var ErrInvalidConfig = fmt.Errorf("flinkbacklog: %w", backlog.ErrInvalidConfig)
 
 // SourceName is Snapshot.Source and Partition.Source of this package's
 // snapshots.
 const SourceName = "flink"
 
-// Config configures a Source.
+// Config configures a Source. Zero fields mean the documented defaults.
 type Config struct {
 	// Client reads the job. Required; usually a *flinkapi.Client.
 	Client Flink
@@ -53,18 +54,27 @@ type Source struct {
 
 var _ backlog.Source = (*Source)(nil)
 
-// New returns a Source, or an error wrapping ErrInvalidConfig.
-func New(cfg Config) (*Source, error) {
+// Validate reports whether the Config is usable, wrapping ErrInvalidConfig
+// if not.
+func (cfg Config) Validate() error {
 	if cfg.Client == nil {
-		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+		return fmt.Errorf("%w: Client is required", ErrInvalidConfig)
 	}
 	if err := cfg.Job.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: Job: %w", ErrInvalidConfig, err)
+		return fmt.Errorf("%w: Job: %w", ErrInvalidConfig, err)
 	}
 	for _, v := range cfg.Vertices {
 		if err := v.Validate(); err != nil {
-			return nil, fmt.Errorf("%w: Vertices: %w", ErrInvalidConfig, err)
+			return fmt.Errorf("%w: Vertices: %w", ErrInvalidConfig, err)
 		}
+	}
+	return nil
+}
+
+// New returns a Source, or an error wrapping ErrInvalidConfig.
+func New(cfg Config) (*Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

@@ -88,6 +88,13 @@ func TestBacklogFromFlinkMetrics(t *testing.T) {
 			{backlog.VertexSplit(string(src), ""), "unknown (invalid value reported)", "unknown (metric not reported)"},
 			{backlog.VertexSplit(string(src2), ""), "3", "unknown (metric not reported)"},
 		}, "unknown (some partitions unknown)"},
+		{"huge gauges of chained operators saturate, never wrap negative", map[flinkapi.VertexID]map[string][]float64{
+			src:  {"a.pendingRecords": {1 << 62}, "b.pendingRecords": {1 << 62}, "c.pendingRecords": {1 << 62}},
+			src2: {"Source__payments.pendingRecords": {1, 1, 1}},
+		}, []want{
+			{backlog.VertexSplit(string(src), ""), "9223372036854775807", "unknown (metric not reported)"},
+			{backlog.VertexSplit(string(src2), ""), "3", "unknown (metric not reported)"},
+		}, "9223372036854775807"},
 		{"no backlog metric at all is unknown, not zero", map[flinkapi.VertexID]map[string][]float64{
 			src:  {"Source__orders.numRecordsInPerSecond": {5, 5}},
 			src2: {"Source__payments.numRecordsInPerSecond": {5, 5, 5}},

@@ -3,9 +3,12 @@ package kafkalag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/flinkscale/flinkscale/backlog"
 )
 
 // call runs f, a sarama call that takes no context, and returns its result,
@@ -75,4 +78,22 @@ func leaderMoved(k sarama.KError) bool {
 		return true
 	}
 	return false
+}
+
+// failReason is the reason of a figure whose request failed: TimedOut when
+// ctx, the evaluation's, is done, FetchFailed otherwise.
+func failReason(ctx context.Context) backlog.Reason {
+	if ctx.Err() != nil {
+		return backlog.TimedOut
+	}
+	return backlog.FetchFailed
+}
+
+// late says that a request failing with err was cut off by the end of the
+// evaluation, when ctx is done; it returns err otherwise.
+func (l *Lag) late(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	return fmt.Errorf("no answer within the evaluation's Timeout (%v): %w", l.cfg.Timeout, err)
 }

@@ -13,8 +13,17 @@ import (
 
 // commits is what one group has committed.
 type commits struct {
-	blocks map[string]map[int32]*sarama.OffsetFetchResponseBlock // by topic and partition
-	err    error                                                 // the offsets could not be read at all
+	blocks   map[string]map[int32]*sarama.OffsetFetchResponseBlock // by topic and partition
+	err      error                                                 // the offsets could not be read at all
+	timedOut bool                                                  // err: no answer before the evaluation's end
+}
+
+// reason is why the offsets could not be read at all.
+func (c commits) reason() backlog.Reason {
+	if c.timedOut {
+		return backlog.TimedOut
+	}
+	return backlog.FetchFailed
 }
 
 // committed returns a partition's committed offset from its block (nil
@@ -23,7 +32,7 @@ type commits struct {
 // read.
 func (c commits) committed(b *sarama.OffsetFetchResponseBlock) (backlog.Figure[int64], string) {
 	if c.err != nil {
-		return backlog.Unknown[int64](backlog.FetchFailed), "committed offset: " + c.err.Error()
+		return backlog.Unknown[int64](c.reason()), "committed offset: " + c.err.Error()
 	}
 	switch {
 	case b == nil || b.Err == sarama.ErrNoError && b.Offset < 0:
@@ -59,7 +68,7 @@ func (l *Lag) fetchCommits(ctx context.Context, group string) commits {
 	for attempt := 0; attempt <= l.cfg.Retries; attempt++ {
 		if attempt > 0 {
 			if serr := sleep(ctx, l.cfg.RetryBackoff); serr != nil {
-				return commits{err: serr}
+				return commits{err: l.late(ctx, fmt.Errorf("%w (last error: %w)", serr, err)), timedOut: true}
 			}
 		}
 		var c commits
@@ -69,7 +78,7 @@ func (l *Lag) fetchCommits(ctx context.Context, group string) commits {
 		case err == nil:
 			return c
 		case ctx.Err() != nil:
-			return commits{err: ctx.Err()}
+			return commits{err: l.late(ctx, err), timedOut: true}
 		case !retry:
 			return commits{err: err}
 		}
@@ -87,7 +96,7 @@ func (l *Lag) offsetFetch(ctx context.Context, group string) (commits, bool, err
 		return commits{}, true, fmt.Errorf("finding the coordinator: %w", err)
 	}
 	req := sarama.NewOffsetFetchRequest(l.version(), group, nil) // nil: every partition
-	resp, err := call(ctx, func() (*sarama.OffsetFetchResponse, error) { return coord.FetchOffset(req) })
+	resp, err := request(ctx, l, coord, func() (*sarama.OffsetFetchResponse, error) { return coord.FetchOffset(req) })
 	if err != nil {
 		l.refreshCoordinator(ctx, group)
 		return commits{}, true, fmt.Errorf("coordinator %d: %w", coord.ID(), err)

@@ -89,7 +89,9 @@ type Config struct {
 	// backlog.TrackerConfig defaults.
 	Tracker *backlog.Tracker
 	// Timeout bounds one evaluation, on top of the caller's ctx and the
-	// client's Net timeouts. Default: DefaultTimeout (10s).
+	// client's Net timeouts. When it passes, the evaluation returns what it
+	// read, the rest unknown (backlog.TimedOut). Default: DefaultTimeout
+	// (10s).
 	Timeout time.Duration
 	// Retries is how often an OffsetFetch is retried after a coordinator
 	// error (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,

@@ -32,10 +32,9 @@
 //     the group committed, all groups concurrently; sarama caches the
 //     coordinator lookup (FindCoordinator), so it is sent once per group,
 //     not per evaluation;
-//   - one Metadata request for the union of the groups' topics,
-//     concurrently with the OffsetFetches when every group lists its
-//     topics, after them when topics are discovered from the commits;
-//     topics are never auto-created;
+//   - one Metadata request for the union of the groups' topics, to the
+//     broker with the fewest of the Lag's requests in flight; topics are
+//     never auto-created;
 //   - two ListOffsets requests per leader broker, one for the end offsets
 //     and one for the log start offsets (a request may not name a
 //     partition twice): brokers concurrently, a broker's two one after the
@@ -43,6 +42,10 @@
 //     offsets fetched once serve every group reading the same topic, and
 //     each broker's partitions are turned into backlog as soon as it has
 //     answered, while the others are still answering.
+//
+// The Metadata and ListOffsets requests run concurrently with the
+// OffsetFetches when every group lists its topics, after them when topics
+// are discovered from the commits.
 //
 // So a warm evaluation of g groups on b brokers costs 1 + g + 2b requests
 // however many partitions there are: 8 for one group on 3 brokers
@@ -54,15 +57,44 @@
 // metadata on NOT_LEADER itself); an OffsetFetch answered
 // COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR looks the coordinator up
 // again and is retried, as is one answered COORDINATOR_LOAD_IN_PROGRESS or
-// lost with its connection, up to Config.Retries times. The first
-// evaluation of a client New created also sends one Metadata request
-// through the client to register the brokers. With Config.SampleSizes,
-// add one Fetch request per leader broker of the sampled partitions.
+// lost with its connection, up to Config.Retries times. A Metadata request
+// that fails, or is not answered within a quarter of the time left, is
+// sent to the next broker as well (at most 3), and the first answer wins.
+// The first evaluation of a client New created also sends one Metadata
+// request through the client to register the brokers. With
+// Config.SampleSizes, add one Fetch request per leader broker of the
+// sampled partitions.
+//
+// # Timeouts and partial results
 //
 // Every request is bounded by ctx, by Config.Timeout (per evaluation) and
 // by the client's Net timeouts: sarama calls take no context, so each runs
-// in a goroutine the evaluation abandons when ctx is done, returning at
-// once; the abandoned call ends within sarama's timeouts.
+// in a goroutine the evaluation abandons when its time is up, returning at
+// once; the abandoned call ends within sarama's timeouts. This holds for
+// every sarama call that may wait, not only the requests: a sarama broker
+// holds its lock for the whole of a request, so even the client's broker
+// lookups can wait for a slow broker. The Lag picks the broker to ask for
+// metadata from its own count of requests in flight, not with sarama's
+// LeastLoadedBroker, which locks every broker in turn. An evaluation
+// therefore returns within about Config.Timeout however slow a broker is.
+//
+// When Config.Timeout passes, the evaluation returns what it read: the
+// partitions of the brokers that answered are reported, the figures a slow
+// broker owed are unknown with reason backlog.TimedOut (Partition.Detail
+// names the broker and the Timeout), a slow coordinator makes the group's
+// committed offsets unknown the same way (and a ScopeError "group <name>"
+// says so). Only when nothing was read in time is there no snapshot: no
+// broker answered the Metadata request, or, for groups whose topics are
+// discovered from their commits, no group's OffsetFetch was answered; the
+// error then wraps context.DeadlineExceeded. When the caller's ctx ends
+// first, the evaluation returns ctx's error instead: set Config.Timeout
+// below the caller's deadline to get partial results.
+//
+// One limit: a client that has not learnt the cluster's brokers yet (before
+// the first evaluation of a client New created answers) can only ask its
+// first seed broker, through sarama; while that broker is slow, evaluations
+// end at the Timeout without a snapshot. Once the brokers are known, a slow
+// one only costs its own partitions.
 //
 // # sarama quirks handled
 //
@@ -104,7 +136,9 @@
 //   - A partition without a leader: its offsets and figures are unknown
 //     (backlog.NoLeader), for that partition only.
 //   - A partition whose offsets could not be read after the retry: unknown
-//     (backlog.FetchFailed) with the broker's error in Partition.Detail.
+//     (backlog.FetchFailed) with the broker's error in Partition.Detail;
+//     one whose leader did not answer within Config.Timeout: unknown
+//     (backlog.TimedOut), the other brokers' partitions still known.
 //   - Partitions added to a topic: they appear in the next evaluation, as
 //     NoCommit until the group commits them.
 //   - A deleted (or never created) topic: a backlog.ScopeError for it in
@@ -113,12 +147,14 @@
 //     Tracker forgets the topic's history.
 //   - A group whose offsets cannot be read (coordinator unavailable after
 //     the retries, not authorized): a ScopeError with scope "group <name>"
-//     and reason FetchFailed; its partitions keep their end offsets, with
-//     records unknown.
+//     and reason FetchFailed (TimedOut when the coordinator did not answer
+//     within Config.Timeout); its partitions keep their end offsets, with
+//     records unknown for the same reason.
 //
 // Backlogs returns an error only when it has no snapshot at all: ctx done
-// or Config.Timeout passed (the error wraps ctx's error), no broker
-// answered the Metadata request, or the Lag is closed (ErrClosed).
+// (the error wraps ctx's error), no broker answered the Metadata request,
+// nothing was read within Config.Timeout (the error wraps
+// context.DeadlineExceeded), or the Lag is closed (ErrClosed).
 //
 // # Concurrency
 //

@@ -95,7 +95,7 @@ func (e *estimator) snapshots() []backlog.Snapshot {
 		s := backlog.Snapshot{Time: e.now, Group: g.Name, Source: SourceName}
 		c := e.r.commits[gi]
 		if c.err != nil {
-			s.Errors = append(s.Errors, backlog.ScopeError{Scope: "group " + g.Name, Reason: backlog.FetchFailed, Detail: c.err.Error()})
+			s.Errors = append(s.Errors, backlog.ScopeError{Scope: "group " + g.Name, Reason: c.reason(), Detail: c.err.Error()})
 		}
 		if len(e.names[gi]) == 0 && c.err == nil {
 			s.Notes = append(s.Notes, fmt.Sprintf("group %s has committed no offsets and Group.Topics is empty: no partitions to report", g.Name))

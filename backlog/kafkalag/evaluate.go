@@ -15,57 +15,114 @@ type reading struct {
 	lay     *layout
 }
 
-// evaluate measures groups in one evaluation.
+// evaluate measures groups in one evaluation. Its requests run under ectx,
+// which ends with ctx or after Config.Timeout; what is not answered by
+// then is unknown (backlog.TimedOut), and the snapshots are returned with
+// what was read. Only ctx's end, or nothing read at all, is an error.
 func (l *Lag) evaluate(ctx context.Context, groups []Group) ([]backlog.Snapshot, error) {
 	if l.isClosed() {
 		return nil, ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("kafkalag: %w", err)
+	}
+	ectx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
-	r, err := l.read(ctx, groups)
+	est, err := l.measure(ectx, groups)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, fmt.Errorf("kafkalag: %w", cerr) // the caller gave up
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kafkalag: %w", err)
 	}
-	est := l.newEstimator(l.cfg.Clock(), groups, r)
-	if err := l.listOffsets(ctx, r.lay, est.finish); err != nil {
-		return nil, fmt.Errorf("kafkalag: %w", err)
+	return est.snapshots(), nil
+}
+
+// measure sends the evaluation's requests: one OffsetFetch per group, all
+// concurrently, and one Metadata request followed by the ListOffsets
+// requests, concurrently with the OffsetFetches when every group lists its
+// topics, after them when topics are discovered from the commits. A
+// broker's answers are turned into backlog as soon as the commits are in,
+// so a slow coordinator does not delay the end offsets, nor a slow leader
+// the other partitions.
+func (l *Lag) measure(ctx context.Context, groups []Group) (*estimator, error) {
+	r := &reading{commits: make([]commits, len(groups))}
+	var est *estimator
+	ready := make(chan struct{}) // closed once est is built
+	ls := &lister{l: l, finish: func(x ref) { <-ready; est.finish(x) }, laid: make(chan layoutResult, 1)}
+	explicit := !slices.ContainsFunc(groups, func(g Group) bool { return len(g.Topics) == 0 })
+	if explicit {
+		ls.start(ctx, topicsToRead(groups, nil))
 	}
+	var fetching sync.WaitGroup
+	for i, g := range groups {
+		fetching.Go(func() { r.commits[i] = l.fetchCommits(ctx, g.Name) })
+	}
+	fetching.Wait()
+	if !explicit {
+		if err := ls.startDiscovered(ctx, groups, r.commits); err != nil {
+			return nil, err
+		}
+	}
+	res := <-ls.laid
+	if res.err != nil {
+		ls.wg.Wait()
+		return nil, fmt.Errorf("metadata: %w", l.late(ctx, res.err))
+	}
+	r.lay = res.lay
+	est = l.newEstimator(l.cfg.Clock(), groups, r)
+	close(ready)
+	ls.wg.Wait()
 	est.finishRest()
 	l.forgetDeleted(r)
 	for _, sampled := range l.sample(ctx, r) {
 		est.estimate(sampled) // with the sizes just sampled
 	}
-	return est.snapshots(), nil
+	return est, nil
 }
 
-// read sends the evaluation's first requests: one OffsetFetch per group,
-// all concurrently, and one Metadata request, concurrently with them when
-// every group lists its topics, after them when topics are discovered from
-// the commits.
-func (l *Lag) read(ctx context.Context, groups []Group) (*reading, error) {
-	r := &reading{commits: make([]commits, len(groups)), lay: newLayout()}
-	explicit := !slices.ContainsFunc(groups, func(g Group) bool { return len(g.Topics) == 0 })
-	var mdErr error
-	var wg sync.WaitGroup
-	for i, g := range groups {
-		wg.Go(func() { r.commits[i] = l.fetchCommits(ctx, g.Name) })
-	}
-	if explicit {
-		wg.Go(func() { r.lay, mdErr = l.metadata(ctx, topicsToRead(groups, nil)) })
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if !explicit {
-		if topics := topicsToRead(groups, r.commits); len(topics) > 0 {
-			r.lay, mdErr = l.metadata(ctx, topics)
+// lister runs an evaluation's Metadata request and then its ListOffsets
+// requests in the background, handing the layout over on laid as soon as
+// it is known.
+type lister struct {
+	l      *Lag
+	finish func(ref)
+	laid   chan layoutResult // buffered: one result
+	wg     sync.WaitGroup
+}
+
+// layoutResult is the answer to the evaluation's Metadata request.
+type layoutResult struct {
+	lay *layout
+	err error
+}
+
+// start sends the Metadata request for names, then the ListOffsets
+// requests, in the background.
+func (ls *lister) start(ctx context.Context, names []string) {
+	ls.wg.Go(func() {
+		lay, err := ls.l.metadata(ctx, names)
+		ls.laid <- layoutResult{lay, err}
+		if err == nil {
+			ls.l.listOffsets(ctx, lay, ls.finish)
 		}
+	})
+}
+
+// startDiscovered starts with the topics discovered from the commits, or
+// hands over an empty layout when there are none. When every group's
+// commits timed out, nothing at all was read in time: there is no
+// snapshot, and the error says so.
+func (ls *lister) startDiscovered(ctx context.Context, groups []Group, cs []commits) error {
+	if topics := topicsToRead(groups, cs); len(topics) > 0 {
+		ls.start(ctx, topics)
+		return nil
 	}
-	if mdErr != nil {
-		return nil, fmt.Errorf("metadata: %w", mdErr)
+	if !slices.ContainsFunc(cs, func(c commits) bool { return !c.timedOut }) {
+		return fmt.Errorf("committed offsets: %w", cs[0].err)
 	}
-	return r, nil
+	ls.laid <- layoutResult{lay: newLayout()}
+	return nil
 }
 
 // topicsToRead is the union of the groups' topics, configured or

@@ -172,13 +172,30 @@ func TestLatencyConcurrentPerBroker(t *testing.T) {
 	}
 }
 
+// TestTimeoutConfig: when Config.Timeout passes, the evaluation returns a
+// snapshot with what it read, the rest unknown (TimedOut), not an error:
+// slow brokers must not lose the whole snapshot.
 func TestTimeoutConfig(t *testing.T) {
 	c := newCluster(t, map[string]int32{"orders": 3})
+	c.commit("g", offsets("orders", 0, 0, 0))
 	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Timeout: 100 * time.Millisecond})
 	evaluate(t, l)
 	sleepListOffsets(c, 300*time.Millisecond)
-	if _, err := l.Backlogs(t.Context()); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want Config.Timeout's deadline", err)
+	start := time.Now()
+	snaps, err := l.Backlogs(t.Context())
+	if err != nil {
+		t.Fatalf("err = %v, want a snapshot with the offsets unknown", err)
+	}
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("took %v with Timeout 100ms and brokers answering in 300ms", took)
+	}
+	if ps := snaps[0].Partitions; len(ps) != 3 {
+		t.Fatalf("partitions = %+v", ps)
+	}
+	for _, p := range snaps[0].Partitions {
+		if p.Records.Reason() != backlog.TimedOut || p.Offsets.End.Reason() != backlog.TimedOut || !strings.Contains(p.Detail, "end offset: broker") || !strings.Contains(p.Detail, "Timeout (100ms)") {
+			t.Errorf("%v: records %v end %v detail %q, want both unknown (%s), naming the broker and the Timeout", p.Key, p.Records, p.Offsets.End, p.Detail, backlog.TimedOut)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ type Lag struct {
 	cfg       Config
 	client    sarama.Client
 	ownClient bool
+	busy      busy // requests in flight per broker
 
 	mu     sync.Mutex
 	closed bool
@@ -80,10 +81,13 @@ func (l *Lag) Groups() []string {
 // their snapshots in Config.Groups order. The groups share one metadata
 // request and one set of ListOffsets requests: end offsets fetched once
 // serve every group reading the same topic. What could not be read is
-// reported inside the snapshots (unknown figures, Snapshot.Errors); the
-// error is non-nil only when there is no snapshot at all: ctx done or
-// Config.Timeout passed (the error wraps ctx's error), metadata unreadable
-// from every broker tried, or ErrClosed.
+// reported inside the snapshots (unknown figures, Snapshot.Errors), what
+// was not answered within Config.Timeout included (backlog.TimedOut); the
+// error is non-nil only when there is no snapshot at all: ctx done (the
+// error wraps ctx's error), metadata unreadable from every broker tried,
+// nothing read within Config.Timeout (no Metadata answer, or, with topics
+// discovered from the commits, no OffsetFetch answer; the error wraps
+// context.DeadlineExceeded), or ErrClosed.
 func (l *Lag) Backlogs(ctx context.Context) ([]backlog.Snapshot, error) {
 	return l.evaluate(ctx, l.cfg.Groups)
 }

@@ -72,10 +72,11 @@ type job struct {
 
 // outcome is a job's answer, indexed like job.refs.
 type outcome struct {
-	job     job
-	offsets []int64
-	errs    []error // nil where offsets holds the answer
-	retry   []bool  // retried once, after a metadata refresh
+	job      job
+	offsets  []int64
+	errs     []error // nil where offsets holds the answer
+	retry    []bool  // retried once, after a metadata refresh
+	timedOut bool    // no answer before the evaluation's time was up
 }
 
 // miss is an offset to retry.
@@ -90,9 +91,11 @@ type miss struct {
 // brokers concurrently. Partitions whose leader moved (NOT_LEADER_OR_FOLLOWER and
 // the like) or whose request failed are retried once, alone, after one
 // metadata refresh; sarama does not refresh on NOT_LEADER itself. finish
-// gets each partition whose bounds are final, as soon as they are. The
-// error is ctx's.
-func (l *Lag) listOffsets(ctx context.Context, lay *layout, finish func(ref)) error {
+// gets each partition whose bounds are final, as soon as they are. When ctx
+// is done, the offsets not read by then are unknown (backlog.TimedOut) and
+// listOffsets returns at once: one slow broker leaves the others'
+// partitions known.
+func (l *Lag) listOffsets(ctx context.Context, lay *layout, finish func(ref)) {
 	for _, t := range lay.topics {
 		for i := range t.ids {
 			unknown := backlog.Unknown[int64](backlog.MissingOffset)
@@ -108,16 +111,14 @@ func (l *Lag) listOffsets(ctx context.Context, lay *layout, finish func(ref)) er
 	for i, r := range refs {
 		todo[i] = target{r, r.t.leaders[r.i]}
 	}
-	misses, err := l.listRound(ctx, map[kind][]target{latest: todo, earliest: todo}, finish)
-	if err != nil || len(misses) == 0 {
-		return err
+	if misses := l.listRound(ctx, map[kind][]target{latest: todo, earliest: todo}, finish); len(misses) > 0 {
+		l.retryOffsets(ctx, misses, finish)
 	}
-	return l.retryOffsets(ctx, misses, finish)
 }
 
 // retryOffsets refreshes the metadata of the missed partitions' topics and
 // asks their (new) leaders once more.
-func (l *Lag) retryOffsets(ctx context.Context, misses []miss, finish func(ref)) error {
+func (l *Lag) retryOffsets(ctx context.Context, misses []miss, finish func(ref)) {
 	var names []string
 	for _, m := range misses {
 		names = append(names, m.ref.t.name)
@@ -126,13 +127,11 @@ func (l *Lag) retryOffsets(ctx context.Context, misses []miss, finish func(ref))
 	l.cfg.Logger.Debug("kafkalag: retrying ListOffsets after a metadata refresh", "topics", names, "offsets", len(misses))
 	lay, err := l.metadata(ctx, names)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
+		reason := failReason(ctx)
 		for _, m := range misses {
-			m.ref.bounds().fail(m.kind, backlog.FetchFailed, fmt.Sprintf("%v; refreshing metadata: %v", m.err, err))
+			m.ref.bounds().fail(m.kind, reason, fmt.Sprintf("%v; refreshing metadata: %v", m.err, l.late(ctx, err)))
 		}
-		return nil
+		return
 	}
 	todo := map[kind][]target{}
 	for _, m := range misses {
@@ -154,11 +153,9 @@ func (l *Lag) retryOffsets(ctx context.Context, misses []miss, finish func(ref))
 			b.fail(m.kind, t.fails[j].reason, t.fails[j].detail)
 		}
 	}
-	again, err := l.listRound(ctx, todo, finish)
-	for _, m := range again {
+	for _, m := range l.listRound(ctx, todo, finish) {
 		m.ref.bounds().fail(m.kind, backlog.FetchFailed, m.err.Error())
 	}
-	return err
 }
 
 func (r ref) bounds() *bounds { return &r.t.bounds[r.i] }
@@ -168,7 +165,7 @@ func (r ref) bounds() *bounds { return &r.t.bounds[r.i] }
 // request at a time on a connection anyway). As soon as a broker has
 // answered, its partitions that need no retry go to finish, while other
 // brokers are still answering. It returns what to retry.
-func (l *Lag) listRound(ctx context.Context, todo map[kind][]target, finish func(ref)) ([]miss, error) {
+func (l *Lag) listRound(ctx context.Context, todo map[kind][]target, finish func(ref)) []miss {
 	var perBroker [][]job
 	for _, j := range plan(todo) { // sorted by broker id
 		if n := len(perBroker); n > 0 && perBroker[n-1][0].broker == j.broker {
@@ -183,10 +180,7 @@ func (l *Lag) listRound(ctx context.Context, todo map[kind][]target, finish func
 		wg.Go(func() { misses[i] = l.runBroker(ctx, jobs, finish) })
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return slices.Concat(misses...), nil
+	return slices.Concat(misses...)
 }
 
 // runBroker runs one broker's jobs, records the answers in the bounds, and
@@ -196,11 +190,10 @@ func (l *Lag) runBroker(ctx context.Context, jobs []job, finish func(ref)) []mis
 	var missed map[ref]bool
 	for _, j := range jobs {
 		o := l.runJob(ctx, j)
-		if ctx.Err() != nil {
-			return nil
-		}
 		for i, r := range j.refs {
 			switch {
+			case o.timedOut:
+				r.bounds().fail(j.kind, backlog.TimedOut, o.errs[i].Error())
 			case o.retry[i]:
 				misses = append(misses, miss{j.kind, r, o.errs[i]})
 				if missed == nil {
@@ -258,14 +251,15 @@ func (l *Lag) runJob(ctx context.Context, j job) outcome {
 	for _, r := range j.refs {
 		req.AddBlock(r.t.name, r.id(), j.kind.timestamp(), 1)
 	}
-	resp, err := call(ctx, func() (*sarama.OffsetResponse, error) { return j.broker.GetAvailableOffsets(req) })
+	resp, err := request(ctx, l, j.broker, func() (*sarama.OffsetResponse, error) { return j.broker.GetAvailableOffsets(req) })
 	if err != nil {
-		if ctx.Err() == nil {
+		o.timedOut = ctx.Err() != nil
+		if !o.timedOut {
 			l.cfg.Logger.Debug("kafkalag: ListOffsets failed", "broker", j.broker.Addr(), "err", err)
 		}
-		err = fmt.Errorf("broker %d: %w", j.broker.ID(), err)
+		err = fmt.Errorf("broker %d: %w", j.broker.ID(), l.late(ctx, err))
 		for i := range n {
-			o.errs[i], o.retry[i] = err, true
+			o.errs[i], o.retry[i] = err, !o.timedOut
 		}
 		return o
 	}

@@ -3,7 +3,6 @@ package kafkalag
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -91,50 +90,6 @@ func (l *Lag) metadata(ctx context.Context, names []string) (*layout, error) {
 	return lay, nil
 }
 
-// requestMetadata asks the least loaded broker, and once more another
-// broker (or the same, reconnected) if that fails. Topics are never
-// auto-created.
-func (l *Lag) requestMetadata(ctx context.Context, names []string) (*sarama.MetadataResponse, error) {
-	var errs []error
-	var last *sarama.Broker
-	for range 2 {
-		b := l.pickBroker(last)
-		if b == nil {
-			errs = append(errs, sarama.ErrOutOfBrokers)
-			break
-		}
-		last = b
-		req := sarama.NewMetadataRequest(l.version(), names)
-		req.AllowAutoTopicCreation = false
-		resp, err := call(ctx, func() (*sarama.MetadataResponse, error) { return b.GetMetadata(req) })
-		if err == nil {
-			return resp, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		l.cfg.Logger.Debug("kafkalag: metadata request failed", "broker", b.Addr(), "err", err)
-		errs = append(errs, fmt.Errorf("broker %s: %w", b.Addr(), err))
-	}
-	return nil, errors.Join(errs...)
-}
-
-// pickBroker returns the client's least loaded broker, or, when that is
-// the one that just failed, another registered broker if there is one.
-func (l *Lag) pickBroker(failed *sarama.Broker) *sarama.Broker {
-	b := l.client.LeastLoadedBroker()
-	if failed == nil || b != failed {
-		return b
-	}
-	for _, o := range l.client.Brokers() {
-		if o != failed {
-			_ = o.Open(l.client.Config()) // ErrAlreadyConnected when open
-			return o
-		}
-	}
-	return b // reconnected by LeastLoadedBroker
-}
-
 // parseMetadata sorts the response into a layout, returning the leader id
 // of every partition that has one (-1 for those without).
 func parseMetadata(resp *sarama.MetadataResponse, names []string) (*layout, map[*topic][]int32) {
@@ -176,12 +131,17 @@ func parseMetadata(resp *sarama.MetadataResponse, names []string) (*layout, map[
 }
 
 // byPartition orders partitions by id: placed by id when the ids are
-// 0..n-1, as Kafka's are, sorted otherwise.
+// 0..n-1, as Kafka's are, sorted otherwise. A partition listed twice (a
+// broker's bug) keeps its first listing, so it is asked for and reported
+// once.
 func byPartition(ps []*sarama.PartitionMetadata) []*sarama.PartitionMetadata {
 	out := make([]*sarama.PartitionMetadata, len(ps))
 	for _, p := range ps {
 		if p.ID < 0 || int(p.ID) >= len(out) || out[p.ID] != nil {
-			return slices.SortedFunc(slices.Values(ps), func(a, b *sarama.PartitionMetadata) int { return cmp.Compare(a.ID, b.ID) })
+			byID := func(a, b *sarama.PartitionMetadata) int { return cmp.Compare(a.ID, b.ID) }
+			sorted := slices.Clone(ps)
+			slices.SortStableFunc(sorted, byID)
+			return slices.CompactFunc(sorted, func(a, b *sarama.PartitionMetadata) bool { return a.ID == b.ID })
 		}
 		out[p.ID] = p
 	}
@@ -192,7 +152,10 @@ func byPartition(ps []*sarama.PartitionMetadata) []*sarama.PartitionMetadata {
 // client does not know yet (a fresh client, a broker that joined) makes it
 // refresh its metadata once, for one topic, to learn the brokers.
 func (l *Lag) resolveLeaders(ctx context.Context, lay *layout, ids map[*topic][]int32) error {
-	brokers, unknown := l.lookupBrokers(ids)
+	brokers, unknown, err := l.lookupBrokers(ctx, ids)
+	if err != nil {
+		return err
+	}
 	if len(unknown) > 0 {
 		name := slices.Min(slices.Collect(maps.Keys(lay.topics)))
 		_, err := call(ctx, func() (struct{}, error) { return struct{}{}, l.client.RefreshMetadata(name) })
@@ -200,7 +163,9 @@ func (l *Lag) resolveLeaders(ctx context.Context, lay *layout, ids map[*topic][]
 			return ctx.Err()
 		}
 		l.cfg.Logger.Debug("kafkalag: learning brokers", "unknown", unknown, "err", err)
-		brokers, _ = l.lookupBrokers(ids) // all again: the refresh may have replaced some
+		if brokers, _, err = l.lookupBrokers(ctx, ids); err != nil { // all again: the refresh may have replaced some
+			return err
+		}
 	}
 	for t, leaderIDs := range ids {
 		for i, id := range leaderIDs {
@@ -217,8 +182,21 @@ func (l *Lag) resolveLeaders(ctx context.Context, lay *layout, ids map[*topic][]
 }
 
 // lookupBrokers returns the client's broker of each leader id, and the ids
-// it does not know.
-func (l *Lag) lookupBrokers(ids map[*topic][]int32) (map[int32]*sarama.Broker, []int32) {
+// it does not know. The client's lookups wait on its lock, which a sarama
+// goroutine may hold while waiting on a slow broker: they run under call.
+func (l *Lag) lookupBrokers(ctx context.Context, ids map[*topic][]int32) (map[int32]*sarama.Broker, []int32, error) {
+	type found struct {
+		brokers map[int32]*sarama.Broker
+		unknown []int32
+	}
+	f, err := call(ctx, func() (found, error) {
+		b, u := l.brokersOf(ids)
+		return found{b, u}, nil
+	})
+	return f.brokers, f.unknown, err
+}
+
+func (l *Lag) brokersOf(ids map[*topic][]int32) (map[int32]*sarama.Broker, []int32) {
 	brokers := map[int32]*sarama.Broker{}
 	var unknown []int32
 	for _, leaderIDs := range ids {

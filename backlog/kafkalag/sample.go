@@ -71,9 +71,12 @@ func (l *Lag) fetchSizes(ctx context.Context, b *sarama.Broker, refs []ref) {
 		from[i] = max(start, end-sampleRecords)
 		req.AddBlock(c.t.name, c.id(), from[i], l.cfg.SampleBytes, -1)
 	}
-	resp, err := call(ctx, func() (*sarama.FetchResponse, error) { return b.Fetch(req) })
-	if fresh, ferr := l.client.Broker(b.ID()); err != nil && ctx.Err() == nil && ferr == nil && fresh != b {
-		resp, err = call(ctx, func() (*sarama.FetchResponse, error) { return fresh.Fetch(req) }) // b was replaced
+	resp, err := request(ctx, l, b, func() (*sarama.FetchResponse, error) { return b.Fetch(req) })
+	if err != nil && ctx.Err() == nil {
+		fresh, ferr := call(ctx, func() (*sarama.Broker, error) { return l.client.Broker(b.ID()) })
+		if ferr == nil && fresh != b { // b was replaced
+			resp, err = request(ctx, l, fresh, func() (*sarama.FetchResponse, error) { return fresh.Fetch(req) })
+		}
 	}
 	if err != nil {
 		l.cfg.Logger.Debug("kafkalag: sampling record sizes failed", "broker", b.Addr(), "err", err)
