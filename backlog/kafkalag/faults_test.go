@@ -180,14 +180,15 @@ func TestTimeoutConfig(t *testing.T) {
 	c.commit("g", offsets("orders", 0, 0, 0))
 	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Timeout: 100 * time.Millisecond})
 	evaluate(t, l)
-	sleepListOffsets(c, 300*time.Millisecond)
-	start := time.Now()
+	_, answered := sleepListOffsets(c, 2*time.Second)
 	snaps, err := l.Backlogs(t.Context())
 	if err != nil {
 		t.Fatalf("err = %v, want a snapshot with the offsets unknown", err)
 	}
-	if took := time.Since(start); took > 250*time.Millisecond {
-		t.Errorf("took %v with Timeout 100ms and brokers answering in 300ms", took)
+	// Returned on the Timeout, not on the brokers' answers (an event, not
+	// a wall-clock bound: the machine may be loaded).
+	if n := answered.Load(); n != 0 {
+		t.Errorf("returned after %d ListOffsets answers with Timeout 100ms and brokers answering in 2s", n)
 	}
 	if ps := snaps[0].Partitions; len(ps) != 3 {
 		t.Fatalf("partitions = %+v", ps)
