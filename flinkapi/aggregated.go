@@ -145,7 +145,9 @@ func (c *Client) aggregate(ctx context.Context, job JobID, vertex VertexID, name
 		return VertexMetricsResult{}, nil, err
 	}
 	for _, m := range out {
-		res.Metrics[m.ID] = m
+		if slices.Contains(present, m.ID) { // never a name that was not asked for
+			res.Metrics[m.ID] = m
+		}
 	}
 	for _, n := range present {
 		if _, ok := res.Metrics[n]; !ok {
@@ -191,18 +193,21 @@ func (c *Client) VertexMetricNames(ctx context.Context, job JobID, vertex Vertex
 // from the cache unless refresh is set or the entry expired. fresh reports
 // whether the list was fetched by this call.
 func (c *Client) vertexNames(ctx context.Context, job JobID, vertex VertexID, refresh bool) (names map[string]struct{}, fresh bool, err error) {
+	if c.life.Err() != nil { // even a cached list: a closed Client answers nothing
+		return nil, false, fmt.Errorf("flinkapi: list metric names of vertex %s: %w", vertex, ErrClosed)
+	}
 	key := nameKey{job, vertex}
 	if !refresh {
 		if set, ok := c.names.get(key); ok {
 			return set, false, nil
 		}
 	}
-	// Concurrent callers for the same vertex share one listing call. The
-	// listing must not die with the first caller's ctx, so it runs under a
-	// ctx that keeps the values but drops the cancellation, bounded by the
-	// per-attempt timeout; each caller still returns when its own ctx ends.
-	ch := c.nameGroup.DoChan(string(job)+"/"+string(vertex), func() (any, error) {
-		list, err := c.metricNames(context.WithoutCancel(ctx), vertexPath(job, vertex)+"/subtasks/metrics")
+	// Concurrent callers for the same vertex share one listing call. It
+	// runs on while any of them waits, and is cancelled when the last one's
+	// ctx ends (or the Client is closed); each caller returns as soon as
+	// its own ctx ends.
+	set, err := c.nameGroup.do(ctx, string(job)+"/"+string(vertex), func(ctx context.Context) (map[string]struct{}, error) {
+		list, err := c.metricNames(ctx, vertexPath(job, vertex)+"/subtasks/metrics")
 		if err != nil {
 			return nil, err
 		}
@@ -215,15 +220,13 @@ func (c *Client) vertexNames(ctx context.Context, job JobID, vertex VertexID, re
 		}
 		return set, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, false, fmt.Errorf("flinkapi: list metric names of vertex %s: %w", vertex, ctx.Err())
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, false, r.Err
+	if err != nil {
+		if err == ErrClosed || err == ctx.Err() { // bare from the group: say what was abandoned
+			err = fmt.Errorf("flinkapi: list metric names of vertex %s: %w", vertex, err)
 		}
-		return r.Val.(map[string]struct{}), true, nil
+		return nil, false, err
 	}
+	return set, true, nil
 }
 
 func toSet(names []string) map[string]struct{} {

@@ -12,7 +12,6 @@ import (
 	"slices"
 
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/sync/singleflight"
 )
 
 // userAgent identifies the client to the JobManager and to proxies.
@@ -21,16 +20,21 @@ const userAgent = "flinkscale-flinkapi/1"
 // Client talks to one Flink JobManager's REST API. Every method takes a ctx
 // first, returns promptly when it is cancelled, and retries only what is safe
 // to repeat (see Config). A Client is safe for concurrent use; create one per
-// JobManager and share it.
+// JobManager, share it, and Close it when done.
 type Client struct {
 	base    *url.URL
 	http    *retryablehttp.Client
 	header  http.Header
 	maxBody int64
 	log     *slog.Logger
+	redact  redactor
+	follow  bool
 
 	names     *nameCache
-	nameGroup singleflight.Group
+	nameGroup flightGroup[map[string]struct{}]
+
+	life context.Context // cancelled by Close
+	stop context.CancelFunc
 }
 
 // New returns a Client for cfg, or an error wrapping ErrInvalidConfig.
@@ -43,18 +47,35 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc, err := cfg.httpClient()
+	hc, err := cfg.httpClient(base)
 	if err != nil {
 		return nil, err
 	}
+	life, stop := context.WithCancel(context.Background())
 	return &Client{
 		base:    base,
 		http:    newRetryClient(hc, cfg),
 		header:  cfg.Header.Clone(),
 		maxBody: cfg.MaxResponseBytes,
 		log:     cfg.Logger,
+		redact:  newRedactor(cfg.Header),
+		follow:  cfg.FollowRedirects,
 		names:   newNameCache(cfg.MetricNamesTTL),
+		life:    life,
+		stop:    stop,
 	}, nil
+}
+
+// Close stops the client: calls in flight return an error wrapping
+// ErrClosed, as does every later call; the background work of shared
+// metric-name listings is cancelled and waited for; idle connections are
+// closed. Close is safe to call more than once and concurrently with
+// calls; it always returns nil.
+func (cl *Client) Close() error {
+	cl.stop()
+	cl.nameGroup.close()
+	cl.http.HTTPClient.CloseIdleConnections()
+	return nil
 }
 
 // call describes one REST call.
@@ -65,26 +86,47 @@ type call struct {
 	body   any   // JSON-encoded when non-nil
 	want   []int // statuses that mean success; default 200
 	out    any   // JSON-decoded into when non-nil
+	// check, when set, runs after out was decoded and refuses an answer
+	// that cannot be true (see invalidAnswer).
+	check func() error
 }
 
 // do performs c: it encodes the body, sends it with its retries (send),
-// classifies a failure, and decodes the answer.
+// classifies a failure, decodes and checks the answer. No error it returns
+// carries a Config.Header value.
 func (cl *Client) do(ctx context.Context, c call) error {
-	ans, err := cl.send(ctx, c)
+	return cl.redact.error(cl.exchange(ctx, c))
+}
+
+func (cl *Client) exchange(ctx context.Context, c call) error {
+	if cl.life.Err() != nil {
+		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ErrClosed)
+	}
+	// Close cancels the calls in flight too.
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(cl.life, cancel)()
+	ans, err := cl.send(callCtx, c)
 	if err != nil {
-		return err
+		return cl.transportError(ctx, c, err)
 	}
 	want := c.want
 	if want == nil {
 		want = []int{http.StatusOK}
 	}
 	if !slices.Contains(want, ans.status) {
-		return newError(c.method, c.path, ans.status, ans.body)
+		return cl.newError(c, ans)
 	}
 	if c.out == nil {
 		return nil
 	}
-	return decodeAnswer(c, ans, c.out)
+	if err := cl.decodeAnswer(c, ans, c.out); err != nil {
+		return err
+	}
+	if c.check != nil {
+		return c.check()
+	}
+	return nil
 }
 
 // answer is the final response of a call, its body read and closed.
@@ -92,6 +134,7 @@ type answer struct {
 	status int
 	header http.Header
 	body   []byte
+	url    *url.URL // where the final request went
 }
 
 // send performs the request with its retries and returns the last answer.
@@ -125,9 +168,9 @@ func (cl *Client) send(ctx context.Context, c call) (answer, error) {
 		if resp != nil {
 			_ = resp.Body.Close() // already closed when read; closing again is harmless
 		}
-		return answer{}, cl.transportError(ctx, c, err)
+		return answer{}, err
 	}
-	return answer{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return answer{status: resp.StatusCode, header: resp.Header, body: body, url: resp.Request.URL}, nil
 }
 
 func (cl *Client) newRequest(ctx context.Context, c call) (*retryablehttp.Request, error) {
@@ -177,10 +220,13 @@ func (cl *Client) readBody(resp *http.Response) ([]byte, error) {
 }
 
 // transportError wraps an error from the transport or from reading the
-// body. A cancelled or expired ctx is returned as such; a transient error
-// that outlived the retries (a connection error, a body cut off mid-read)
-// also wraps ErrUnavailable.
+// body. After Close it wraps ErrClosed; the caller's ctx cancelled or
+// expired is returned as such; a transient error that outlived the retries
+// (a connection error, a body cut off mid-read) also wraps ErrUnavailable.
 func (cl *Client) transportError(ctx context.Context, c call, err error) error {
+	if cl.life.Err() != nil {
+		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ErrClosed)
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ctxErr)
 	}
@@ -191,20 +237,36 @@ func (cl *Client) transportError(ctx context.Context, c call, err error) error {
 }
 
 // newError builds the *Error for an unexpected status, parsing Flink's
-// {"errors": [...]} body when there is one.
-func newError(method, path string, status int, body []byte) *Error {
-	e := &Error{Method: method, Path: path, Status: status}
+// {"errors": [...]} body when there is one, with header values redacted.
+func (cl *Client) newError(c call, ans answer) *Error {
+	e := &Error{Method: c.method, Path: c.path, Status: ans.status}
 	var eb struct {
 		Errors []string `json:"errors"`
 	}
-	if json.Unmarshal(body, &eb) == nil && len(eb.Errors) > 0 {
-		e.Errors = eb.Errors
-	} else if len(body) > 0 {
-		const maxShown = 512
-		e.Body = string(body[:min(len(body), maxShown)])
+	if json.Unmarshal(ans.body, &eb) == nil && len(eb.Errors) > 0 {
+		e.Errors = make([]string, len(eb.Errors))
+		for i, m := range eb.Errors {
+			e.Errors[i] = cl.redact.string(m)
+		}
+	} else if len(ans.body) > 0 {
+		e.Body = cl.excerpt(ans.body, 512)
 	}
-	e.class = classify(status, e.Errors)
+	if ans.status >= 300 && ans.status < 400 {
+		cl.redirectError(e, c, ans.url, ans.header.Get("Location"))
+	}
+	e.class = classify(ans.status, eb.Errors)
 	return e
+}
+
+// excerpt returns the start of body, at most n bytes, with header values
+// redacted (before the cut, so that no part of one is left).
+func (cl *Client) excerpt(body []byte, n int) string {
+	longest := 0
+	if len(cl.redact.secrets) > 0 {
+		longest = len(cl.redact.secrets[0])
+	}
+	s := cl.redact.string(string(body[:min(len(body), n+longest)]))
+	return s[:min(len(s), n)]
 }
 
 // decodeAnswer decodes the body of a successful answer into out. A body
@@ -212,16 +274,14 @@ func newError(method, path string, status int, body []byte) *Error {
 // short) wraps ErrNotJSON besides ErrDecode; well-formed JSON of the wrong
 // shape wraps ErrDecode alone. The body is checked only after a failed
 // decode, so a good answer is scanned once.
-func decodeAnswer(c call, ans answer, out any) error {
+func (cl *Client) decodeAnswer(c call, ans answer, out any) error {
 	err := json.Unmarshal(ans.body, out)
 	if err == nil {
 		return nil
 	}
 	if !json.Valid(ans.body) {
-		const maxShown = 64
-		start := bytes.TrimSpace(ans.body)
 		return fmt.Errorf("%w: %s %s: %w: status %d, Content-Type %q, body %q", ErrDecode, c.method, c.path,
-			ErrNotJSON, ans.status, ans.header.Get("Content-Type"), start[:min(len(start), maxShown)])
+			ErrNotJSON, ans.status, ans.header.Get("Content-Type"), cl.excerpt(bytes.TrimSpace(ans.body), 64))
 	}
 	return fmt.Errorf("%w: %s %s: %w", ErrDecode, c.method, c.path, err)
 }

@@ -1,13 +1,10 @@
 package flinkapi
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -20,6 +17,7 @@ const (
 	DefaultRetryWaitMax     = 3 * time.Second
 	DefaultMaxResponseBytes = 16 << 20
 	DefaultMetricNamesTTL   = time.Minute
+	DefaultMaxConnsPerHost  = 16
 )
 
 // Config configures a Client. Only BaseURL is required; every other zero
@@ -33,8 +31,10 @@ type Config struct {
 
 	// HTTPClient sends the requests. Default: a client with its own pooled
 	// transport (cloned from http.DefaultTransport, so proxy environment
-	// variables apply) configured from TLS. When set, TLS must be empty:
-	// configure TLS on your client's transport instead.
+	// variables apply) configured from TLS and MaxConnsPerHost. When set,
+	// TLS and MaxConnsPerHost must be zero: configure your client's
+	// transport instead. The client works on a copy of it, whose
+	// CheckRedirect it wraps (see FollowRedirects).
 	HTTPClient *http.Client
 
 	// RequestTimeout bounds each attempt (connect, send, read the whole
@@ -50,18 +50,45 @@ type Config struct {
 	// DisableRetries makes every call a single attempt.
 	DisableRetries bool
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
-	// between attempts. A Retry-After header on 429/503 is honoured up to
-	// RetryWaitMax. Defaults: 100ms and 3s (Flink's own client waits 3s).
+	// between attempts: retry n waits between half and all of
+	// min(RetryWaitMin x 2^n, RetryWaitMax). A Retry-After header on a 429
+	// or 503 (seconds or an HTTP date) lengthens that wait to what it asks,
+	// up to RetryWaitMax; it never shortens it. Defaults: 100ms and 3s
+	// (Flink's own client waits 3s). When only one is set, the other's
+	// default is clamped to it: RetryWaitMax 50ms alone gives RetryWaitMin
+	// 50ms, RetryWaitMin 5s alone gives RetryWaitMax 5s.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 
 	// Header is added to every request, for example Authorization for a
 	// JobManager behind an authenticating proxy. Header values are never
-	// logged. Default: none.
+	// logged, never sent to another scheme, host or port (see
+	// FollowRedirects), and never appear in a returned error: a value (4
+	// characters or longer), the credentials after an auth scheme ("Bearer
+	// <token>") and a Basic password are replaced by "[REDACTED]" in the
+	// texts the client takes from an answer. Default: none.
 	Header http.Header
 
-	// TLS configures the default transport for an https BaseURL. Default:
-	// the system roots, no client certificate.
+	// FollowRedirects makes the client follow a redirect that stays on the
+	// BaseURL's scheme, host and port and keeps the method (a 307 or 308,
+	// or a 301, 302 or 303 answering a GET), at most 10 in a row; Header
+	// goes along, as the redirect stays with the same server. Any other
+	// redirect is not followed: the call fails with an *Error wrapping
+	// ErrRedirect that names the Location, and nothing is sent there.
+	// Default: false: no redirect is followed (a JobManager answers none;
+	// one comes from a proxy or a wrong BaseURL). When HTTPClient is set,
+	// its CheckRedirect is consulted after this policy, never instead.
+	FollowRedirects bool
+
+	// MaxConnsPerHost caps the connections the default transport holds to
+	// the JobManager (dialling, in use or idle); a call beyond the cap waits
+	// for a connection, within its ctx. Default: 16. It cannot be set
+	// together with HTTPClient: configure your transport instead.
+	MaxConnsPerHost int
+
+	// TLS configures the default transport for an https BaseURL: TLS 1.2
+	// or later, certificate files re-read as they change (see TLSConfig).
+	// Default: the system roots, no client certificate, TLS 1.2 minimum.
 	TLS TLSConfig
 
 	// Logger receives debug lines for each attempt and info lines for
@@ -76,86 +103,6 @@ type Config struct {
 	// MetricNamesTTL is how long the list of a vertex's metric names is
 	// cached before VertexMetrics lists them again. Default: 1 minute.
 	MetricNamesTTL time.Duration
-}
-
-// TLSConfig holds TLS settings as Kubernetes usually mounts them: PEM files,
-// or PEM bytes read by the caller. Zero means the system roots and no client
-// certificate.
-type TLSConfig struct {
-	// CAFile or CAPEM (not both) holds the trusted CA certificates (PEM);
-	// when set, only they are trusted, not the system roots.
-	CAFile string
-	CAPEM  []byte
-	// CertFile and KeyFile (or CertPEM and KeyPEM) are the client certificate
-	// and key for mutual TLS. Set both or neither, each as a file or as
-	// bytes, not both.
-	CertFile string
-	KeyFile  string
-	CertPEM  []byte
-	KeyPEM   []byte
-	// ServerName overrides the name checked against the server certificate.
-	ServerName string
-	// InsecureSkipVerify disables server certificate verification. For tests
-	// only.
-	InsecureSkipVerify bool
-}
-
-func (t TLSConfig) isZero() bool {
-	return t.CAFile == "" && len(t.CAPEM) == 0 && t.CertFile == "" && t.KeyFile == "" &&
-		len(t.CertPEM) == 0 && len(t.KeyPEM) == 0 && t.ServerName == "" && !t.InsecureSkipVerify
-}
-
-// build turns the settings into a *tls.Config, reading the files.
-func (t TLSConfig) build() (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
-	caPEM, err := pemFrom(t.CAPEM, t.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	if caPEM != nil {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(caPEM) {
-			return nil, fmt.Errorf("%w: TLS CA holds no PEM certificate", ErrInvalidConfig)
-		}
-		tc.RootCAs = pool
-	}
-	certPEM, err := pemFrom(t.CertPEM, t.CertFile)
-	if err != nil {
-		return nil, err
-	}
-	keyPEM, err := pemFrom(t.KeyPEM, t.KeyFile)
-	if err != nil {
-		return nil, err
-	}
-	if (certPEM == nil) != (keyPEM == nil) {
-		return nil, fmt.Errorf("%w: TLS needs both a client certificate and its key, or neither", ErrInvalidConfig)
-	}
-	if certPEM != nil {
-		cert, err := tls.X509KeyPair(certPEM, keyPEM)
-		if err != nil {
-			return nil, fmt.Errorf("%w: TLS client certificate: %w", ErrInvalidConfig, err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	}
-	return tc, nil
-}
-
-// pemFrom returns inline bytes, else the file's contents, else nil.
-func pemFrom(inline []byte, file string) ([]byte, error) {
-	if len(inline) > 0 && file != "" {
-		return nil, fmt.Errorf("%w: TLS: set a PEM file or inline PEM bytes, not both (file %q)", ErrInvalidConfig, file)
-	}
-	if len(inline) > 0 {
-		return inline, nil
-	}
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("%w: TLS: %w", ErrInvalidConfig, err)
-	}
-	return b, nil
 }
 
 // Validate reports the first problem with c. Every error wraps
@@ -178,6 +125,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxResponseBytes < 0 {
 		return fmt.Errorf("%w: MaxResponseBytes is negative (%d)", ErrInvalidConfig, c.MaxResponseBytes)
+	}
+	if c.MaxConnsPerHost < 0 {
+		return fmt.Errorf("%w: MaxConnsPerHost is negative (%d)", ErrInvalidConfig, c.MaxConnsPerHost)
+	}
+	if c.HTTPClient != nil && c.MaxConnsPerHost != 0 {
+		return fmt.Errorf("%w: MaxConnsPerHost is set together with HTTPClient; cap the connections on the HTTPClient's transport", ErrInvalidConfig)
 	}
 	if c.RetryWaitMin > 0 && c.RetryWaitMax > 0 && c.RetryWaitMin > c.RetryWaitMax {
 		return fmt.Errorf("%w: RetryWaitMin %v exceeds RetryWaitMax %v", ErrInvalidConfig, c.RetryWaitMin, c.RetryWaitMax)
@@ -231,11 +184,13 @@ func (c Config) withDefaults() Config {
 	if c.DisableRetries {
 		c.MaxRetries = 0
 	}
-	if c.RetryWaitMin == 0 {
-		c.RetryWaitMin = min(DefaultRetryWaitMin, max(c.RetryWaitMax, time.Millisecond))
-	}
+	// The maximum first: the minimum's default is clamped to it, so it
+	// must not be clamped to a maximum that is still zero.
 	if c.RetryWaitMax == 0 {
 		c.RetryWaitMax = max(DefaultRetryWaitMax, c.RetryWaitMin)
+	}
+	if c.RetryWaitMin == 0 {
+		c.RetryWaitMin = min(DefaultRetryWaitMin, c.RetryWaitMax)
 	}
 	if c.MaxResponseBytes == 0 {
 		c.MaxResponseBytes = DefaultMaxResponseBytes
@@ -243,30 +198,35 @@ func (c Config) withDefaults() Config {
 	if c.MetricNamesTTL == 0 {
 		c.MetricNamesTTL = DefaultMetricNamesTTL
 	}
+	if c.MaxConnsPerHost == 0 && c.HTTPClient == nil {
+		c.MaxConnsPerHost = DefaultMaxConnsPerHost
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }
 
-// httpClient returns the client that sends requests: a copy of the caller's
-// (never modified in place) or one built from TLS.
-func (c Config) httpClient() (*http.Client, error) {
+// httpClient returns the client that sends requests to base: a copy of the
+// caller's (never modified in place) or one built from TLS and
+// MaxConnsPerHost; either way with the redirect policy of
+// FollowRedirects.
+func (c Config) httpClient(base *url.URL) (*http.Client, error) {
 	var hc http.Client
 	if c.HTTPClient != nil {
 		hc = *c.HTTPClient
 	} else {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 32
-		if !c.TLS.isZero() {
-			tc, err := c.TLS.build()
-			if err != nil {
-				return nil, err
-			}
-			tr.TLSClientConfig = tc
+		tr.MaxConnsPerHost = c.MaxConnsPerHost
+		tr.MaxIdleConnsPerHost = c.MaxConnsPerHost
+		tc, err := c.TLS.build(base.Hostname(), c.Logger)
+		if err != nil {
+			return nil, err
 		}
+		tr.TLSClientConfig = tc
 		hc.Transport = tr
 	}
+	hc.CheckRedirect = redirectPolicy(base, c.FollowRedirects, hc.CheckRedirect)
 	switch {
 	case c.RequestTimeout > 0:
 		hc.Timeout = c.RequestTimeout

@@ -9,8 +9,8 @@ import (
 
 // Sentinel errors. Every error the client returns wraps at most one of the
 // status classes (ErrNotFound, ErrConflict, ErrUnavailable,
-// ErrCheckpointingDisabled) so that errors.Is answers the question a caller
-// acts on.
+// ErrCheckpointingDisabled, ErrRedirect) so that errors.Is answers the
+// question a caller acts on.
 var (
 	// ErrInvalidConfig is wrapped by every error New returns for a bad Config.
 	ErrInvalidConfig = errors.New("flinkapi: invalid config")
@@ -41,8 +41,21 @@ var (
 	// says nothing about the JobManager's answer and may pass on another
 	// call (see IsTransient).
 	ErrNotJSON = errors.New("flinkapi: response body is not JSON")
+	// ErrInvalidAnswer: the body decoded but cannot be a true answer to the
+	// call: job details of another job, a vertex listed twice, a
+	// parallelism below 1, a malformed ID. Such an error wraps ErrDecode
+	// too. It is not transient: the JobManager (or whatever answered in its
+	// place) would answer the same again.
+	ErrInvalidAnswer = errors.New("flinkapi: impossible answer")
 	// ErrResponseTooLarge: the response body exceeded Config.MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("flinkapi: response body too large")
+	// ErrRedirect: the answer was a redirect (3xx) the client did not
+	// follow. The *Error carries the Location. By default no redirect is
+	// followed; see Config.FollowRedirects for the ones that may be.
+	ErrRedirect = errors.New("flinkapi: redirect not followed")
+	// ErrClosed: the Client was closed (Client.Close) before or during the
+	// call.
+	ErrClosed = errors.New("flinkapi: client closed")
 	// ErrOperationFailed is wrapped by *OperationError: an asynchronous
 	// operation (savepoint, stop) completed with a failure cause.
 	ErrOperationFailed = errors.New("flinkapi: asynchronous operation failed")
@@ -50,6 +63,8 @@ var (
 
 // Error is an HTTP error answer from the JobManager. Use errors.As to read
 // it; errors.Is matches it against the sentinel of its status class.
+// Errors, Body and Location never hold a Config.Header value: a proxy that
+// echoes one sees it replaced by "[REDACTED]".
 type Error struct {
 	// Method and Path name the call ("GET", "/jobs/<id>"), without the query.
 	Method string
@@ -61,6 +76,12 @@ type Error struct {
 	// Body is the start of the body (at most 512 bytes) when it was not
 	// Flink's error format, for example an HTML page from a proxy.
 	Body string
+	// Location is the target of a redirect that was not followed (Status
+	// 3xx, the error wraps ErrRedirect), resolved against the request URL,
+	// without user information.
+	Location string
+	// Redirect explains why the redirect to Location was not followed.
+	Redirect string
 
 	class error
 }
@@ -70,6 +91,8 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "flinkapi: %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
 	switch {
+	case e.Status >= 300 && e.Status < 400:
+		fmt.Fprintf(&b, ": redirect to %q not followed: %s", e.Location, e.Redirect)
 	case len(e.Errors) > 0:
 		b.WriteString(": ")
 		b.WriteString(firstLine(strings.Join(e.Errors, "; ")))
@@ -104,6 +127,9 @@ func classify(status int, messages []string) error {
 		return ErrNotFound
 	case http.StatusConflict:
 		return ErrConflict
+	}
+	if status >= 300 && status < 400 {
+		return ErrRedirect
 	}
 	if retryable(status) { // the statuses the client retries: one list
 		return ErrUnavailable

@@ -43,6 +43,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer c.Close()
 	d, err := c.JobDetails(ctx, job)
 	if err != nil {
 		log.Fatal(err)

@@ -23,7 +23,9 @@ type JobDetails struct {
 	// Now is the JobManager's clock when it answered.
 	Now EpochMillis `json:"now"`
 	// Timestamps holds, per state, the last time the job switched to it.
-	// Timestamps[JobRunning] moving forward means the job restarted.
+	// Timestamps[JobRunning] moving forward means the job restarted. The
+	// keys are the names Flink sends, also for states the client does not
+	// know.
 	Timestamps   map[JobState]EpochMillis `json:"timestamps"`
 	Vertices     []Vertex                 `json:"vertices"`
 	StatusCounts map[ExecutionState]int   `json:"status-counts"`
@@ -133,18 +135,20 @@ type PlanInput struct {
 // ties the target's useful parallelism to its maxParallelism (key groups).
 func (in PlanInput) IsKeyed() bool { return in.ShipStrategy == ShipHash }
 
-// JobDetails returns a job's details (GET /jobs/{jobid}).
+// JobDetails returns a job's details (GET /jobs/{jobid}). An answer that
+// cannot be the job's (another jid, a vertex listed twice or with a
+// parallelism below 1) is an error wrapping ErrInvalidAnswer and ErrDecode;
+// a state the client does not know is JobUnknown (ExecUnknown for a
+// vertex).
 func (c *Client) JobDetails(ctx context.Context, job JobID) (JobDetails, error) {
 	if err := job.Validate(); err != nil {
 		return JobDetails{}, err
 	}
 	var out JobDetails
 	path := jobPath(job)
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out}); err != nil {
+	check := func() error { return checkJobDetails(path, job, &out) }
+	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
 		return JobDetails{}, err
-	}
-	if out.ID == "" {
-		return JobDetails{}, decodeMissing(http.MethodGet, path, "jid")
 	}
 	return out, nil
 }
@@ -173,18 +177,18 @@ type Subtask struct {
 }
 
 // VertexDetails returns a vertex's subtasks and where they run (GET
-// /jobs/{jobid}/vertices/{vertexid}).
+// /jobs/{jobid}/vertices/{vertexid}). An answer that cannot be the
+// vertex's (another id, a parallelism below 1, a subtask numbered outside
+// it or listed twice) is an error wrapping ErrInvalidAnswer and ErrDecode.
 func (c *Client) VertexDetails(ctx context.Context, job JobID, vertex VertexID) (VertexDetails, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
 		return VertexDetails{}, err
 	}
 	var out VertexDetails
 	path := vertexPath(job, vertex)
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out}); err != nil {
+	check := func() error { return checkVertexDetails(path, vertex, &out) }
+	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
 		return VertexDetails{}, err
-	}
-	if out.ID == "" {
-		return VertexDetails{}, decodeMissing(http.MethodGet, path, "id")
 	}
 	return out, nil
 }

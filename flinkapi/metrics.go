@@ -12,7 +12,8 @@ import (
 )
 
 // MetricValues holds plain metric values as Flink sends them (strings),
-// keyed by metric name, and the requested names Flink did not report.
+// keyed by metric name, and the requested names Flink did not report. A
+// name Flink sends without being asked for is dropped.
 type MetricValues struct {
 	Values  map[string]string
 	Missing []string
@@ -75,7 +76,9 @@ func (c *Client) metricValues(ctx context.Context, path string, names []string) 
 	}
 	mv := MetricValues{Values: make(map[string]string, len(out))}
 	for _, e := range out {
-		mv.Values[e.ID] = e.Value
+		if slices.Contains(names, e.ID) { // never a name that was not asked for
+			mv.Values[e.ID] = e.Value
+		}
 	}
 	for _, n := range names {
 		if _, ok := mv.Values[n]; !ok {

@@ -58,6 +58,21 @@ func (c *Client) SetResourceRequirements(ctx context.Context, job JobID, req Res
 	return c.do(ctx, call{method: http.MethodPut, path: jobPath(job) + "/resource-requirements", body: req})
 }
 
+// writable refuses current requirements that Rescale could not write back
+// (a malformed vertex ID, bounds outside 1 <= lower <= upper) as an answer
+// that cannot be true, rather than as a bad request of the caller's.
+func writable(path string, cur ResourceRequirements) error {
+	for _, v := range slices.Sorted(maps.Keys(cur)) {
+		if err := v.Validate(); err != nil {
+			return invalidAnswer(http.MethodGet, path, "%v", err)
+		}
+		if p := cur[v].Parallelism; p.LowerBound < 1 || p.UpperBound < p.LowerBound {
+			return invalidAnswer(http.MethodGet, path, "vertex %s: parallelism bounds [%d, %d]", v, p.LowerBound, p.UpperBound)
+		}
+	}
+	return nil
+}
+
 // Rescale sets the parallelism of some vertices in place through the
 // adaptive scheduler: it reads the current requirements, sets upperBound =
 // target and lowerBound = min(target, current lowerBound) for each vertex
@@ -65,7 +80,10 @@ func (c *Client) SetResourceRequirements(ctx context.Context, job JobID, req Res
 // provides, as Flink's Kubernetes operator does), keeps the other vertices
 // as they are, and writes the whole map back. It returns the requirements
 // it wrote. A target below 1 or a vertex the job does not have is an error
-// wrapping ErrInvalidRequest, and nothing is written.
+// wrapping ErrInvalidRequest, and nothing is written; current requirements
+// that could not be written back (a malformed vertex ID, bounds outside
+// 1 <= lower <= upper) are an error wrapping ErrInvalidAnswer, and nothing
+// is written either.
 //
 // Between the read and the write another writer could change the
 // requirements; Flink offers no compare-and-set, so run one controller per
@@ -76,6 +94,9 @@ func (c *Client) Rescale(ctx context.Context, job JobID, targets map[VertexID]in
 	}
 	cur, err := c.ResourceRequirements(ctx, job)
 	if err != nil {
+		return nil, err
+	}
+	if err := writable(jobPath(job)+"/resource-requirements", cur); err != nil {
 		return nil, err
 	}
 	next := maps.Clone(cur)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -85,23 +87,52 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 
 // backoff is exponential with jitter: attempt n waits a random duration in
 // [d/2, d] with d = min(waitMin*2^n, waitMax). A Retry-After header on a 429
-// or 503 is honoured, capped at waitMax.
+// or 503 lengthens the wait to what it asks, capped at waitMax; it never
+// shortens it (Retry-After: 0 does not turn the retries into a burst), and
+// a value too large to represent is the cap, not an overflow.
 func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, waitMax)
-		}
-	}
 	d := waitMin
 	for i := 0; i < attempt && d < waitMax; i++ {
+		if d > waitMax/2 { // doubling would pass the cap (or overflow)
+			d = waitMax
+			break
+		}
 		d *= 2
 	}
 	d = min(d, waitMax)
-	if d <= 1 {
-		return d
+	if d > 1 {
+		half := d / 2
+		d = half + rand.N(d-half+1)
 	}
-	half := d / 2
-	return half + rand.N(d-half+1)
+	if after, ok := retryAfter(resp, time.Now()); ok {
+		d = max(d, min(after, waitMax))
+	}
+	return max(d, 0)
+}
+
+// retryAfter reads the Retry-After header of a 429 or 503: delay-seconds
+// or an HTTP date. A delay beyond what a time.Duration holds is
+// saturated, never wrapped around.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp == nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	v := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if s > uint64(math.MaxInt64/int64(time.Second)) {
+			return math.MaxInt64, true
+		}
+		return time.Duration(s) * time.Second, true
+	} else if errors.Is(err, strconv.ErrRange) {
+		return math.MaxInt64, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
 }
 
 // newRetryClient wires the policy and logging into a retryablehttp client.

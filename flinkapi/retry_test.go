@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -206,5 +207,99 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 	}
 	if n := e.srv.CountRequests(statusRoute); n != 2 {
 		t.Errorf("%d attempts, want 2", n)
+	}
+}
+
+// A Retry-After too large for a time.Duration once overflowed into a
+// negative wait, which removed the backoff altogether (5 attempts in 2 ms).
+// Whatever it says, the backoff stays: at least 10+20+20+20 ms between the
+// first and the fifth attempt with waits from 20 to 40 ms, and at most the
+// cap each time.
+func TestHugeRetryAfterKeepsTheBackoff(t *testing.T) {
+	for _, ra := range []string{
+		"9223372037",                    // seconds x 1e9 overflows int64
+		"18446744073709551615",          // the largest uint64
+		"99999999999999999999999999999", // beyond any integer type
+		"Fri, 31 Dec 9999 23:59:59 GMT", // an HTTP date far away
+		"0",                             // "now" must not turn the retries into a burst
+		"-5",
+		"soon",
+	} {
+		t.Run(ra, func(t *testing.T) {
+			t.Parallel()
+			var calls atomic.Int32
+			var first, last atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				now := time.Now().UnixNano()
+				if calls.Add(1) == 1 {
+					first.Store(now)
+				}
+				last.Store(now)
+				if calls.Load() <= 4 {
+					w.Header().Set("Retry-After", ra)
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				fmt.Fprint(w, `{"status":"RUNNING"}`)
+			}))
+			defer srv.Close()
+			c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 40 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if _, err := c.JobStatus(ctx, "7a7c3291accebd10b6be8d4f8c8d8dfc"); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Duration(last.Load() - first.Load())
+			if calls.Load() != 5 || took < 70*time.Millisecond || took > 30*time.Second {
+				t.Errorf("%d attempts in %v, want 5 in at least 70ms (and nowhere near the Retry-After)", calls.Load(), took)
+			}
+		})
+	}
+}
+
+// The wait before a retry: the jittered exponential backoff, lengthened by
+// a Retry-After on a 429 or 503 up to RetryWaitMax, never shortened, never
+// negative.
+func TestBackoff(t *testing.T) {
+	const ms = time.Millisecond
+	resp := func(status int, retryAfter string) *http.Response {
+		h := http.Header{}
+		if retryAfter != "" {
+			h.Set("Retry-After", retryAfter)
+		}
+		return &http.Response{StatusCode: status, Header: h}
+	}
+	soon := time.Now().Add(3 * time.Second).UTC().Format(http.TimeFormat)
+	tests := []struct {
+		name             string
+		waitMin, waitMax time.Duration
+		attempt          int
+		resp             *http.Response
+		lo, hi           time.Duration
+	}{
+		{"first retry", 100 * ms, 3000 * ms, 0, nil, 50 * ms, 100 * ms},
+		{"third retry doubles twice", 100 * ms, 3000 * ms, 2, nil, 200 * ms, 400 * ms},
+		{"capped", 100 * ms, 3000 * ms, 10, nil, 1500 * ms, 3000 * ms},
+		{"huge attempt", 100 * ms, 3000 * ms, 1 << 30, nil, 1500 * ms, 3000 * ms},
+		{"doubling near the int64 limit", time.Duration(math.MaxInt64 / 3), time.Duration(math.MaxInt64), 5, nil, time.Duration(math.MaxInt64 / 2), time.Duration(math.MaxInt64)},
+		{"Retry-After honoured", 1 * ms, 5000 * ms, 0, resp(503, "2"), 2000 * ms, 2000 * ms},
+		{"Retry-After on 429", 1 * ms, 5000 * ms, 0, resp(429, "1"), 1000 * ms, 1000 * ms},
+		{"Retry-After as a date", 1 * ms, 5000 * ms, 0, resp(503, soon), 1000 * ms, 3000 * ms},
+		{"Retry-After capped", 1 * ms, 5000 * ms, 0, resp(503, "3600"), 5000 * ms, 5000 * ms},
+		{"Retry-After overflowing", 1 * ms, 5000 * ms, 0, resp(503, "9223372037"), 5000 * ms, 5000 * ms},
+		{"Retry-After 0 keeps the backoff", 100 * ms, 3000 * ms, 1, resp(503, "0"), 100 * ms, 200 * ms},
+		{"Retry-After ignored on a 502", 100 * ms, 3000 * ms, 0, resp(502, "2"), 50 * ms, 100 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 20 { // the jitter
+				if got := flinkapi.Backoff(tt.waitMin, tt.waitMax, tt.attempt, tt.resp); got < tt.lo || got > tt.hi {
+					t.Fatalf("backoff = %v, want within [%v, %v]", got, tt.lo, tt.hi)
+				}
+			}
+		})
 	}
 }

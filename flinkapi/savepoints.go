@@ -100,12 +100,15 @@ func (c *Client) trigger(ctx context.Context, job JobID, suffix string, body any
 		RequestID TriggerID `json:"request-id"`
 	}
 	path := jobPath(job) + suffix
-	err := c.do(ctx, call{method: http.MethodPost, path: path, body: body, want: []int{http.StatusAccepted, http.StatusOK}, out: &out})
+	check := func() error {
+		if out.RequestID == "" {
+			return decodeMissing(http.MethodPost, path, "request-id")
+		}
+		return nil
+	}
+	err := c.do(ctx, call{method: http.MethodPost, path: path, body: body, want: []int{http.StatusAccepted, http.StatusOK}, out: &out, check: check})
 	if err != nil {
 		return "", err
-	}
-	if out.RequestID == "" {
-		return "", decodeMissing(http.MethodPost, path, "request-id")
 	}
 	if out.RequestID != tid {
 		// Flink before 1.15 ignores a client triggerId; the operation is
@@ -156,20 +159,29 @@ func (c *Client) SavepointStatus(ctx context.Context, job JobID, trigger Trigger
 		} `json:"operation"`
 	}
 	path := jobPath(job) + "/savepoints/" + string(trigger)
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out}); err != nil {
-		return Operation{}, err
-	}
-	op := Operation{Status: out.Status.ID}
-	switch op.Status {
-	case OperationInProgress:
-	case OperationCompleted:
-		if out.Operation == nil {
-			return Operation{}, decodeMissing(http.MethodGet, path, "operation")
+	var op Operation
+	check := func() error {
+		op.Status = out.Status.ID
+		switch op.Status {
+		case OperationInProgress:
+		case OperationCompleted:
+			if out.Operation == nil {
+				return decodeMissing(http.MethodGet, path, "operation")
+			}
+			op.Location = out.Operation.Location
+			if fc := out.Operation.FailureCause; fc != nil {
+				// A failure's text ends up in *OperationError's: no header
+				// value in it.
+				op.FailureCause = &FailureCause{Class: c.redact.string(fc.Class),
+					StackTrace: c.redact.string(fc.StackTrace), SerializedThrowable: fc.SerializedThrowable}
+			}
+		default:
+			return fmt.Errorf("%w: GET %s: unknown operation status %q", ErrDecode, path, op.Status)
 		}
-		op.Location = out.Operation.Location
-		op.FailureCause = out.Operation.FailureCause
-	default:
-		return Operation{}, fmt.Errorf("%w: GET %s: unknown operation status %q", ErrDecode, path, op.Status)
+		return nil
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+		return Operation{}, err
 	}
 	return op, nil
 }

@@ -29,9 +29,11 @@ import (
 // being cancelled or expired (the client returns context.Canceled or
 // context.DeadlineExceeded as such, never wrapped in ErrUnavailable);
 // ErrNotFound, ErrConflict, ErrCheckpointingDisabled and any other 4xx
-// answer; ErrInvalidRequest and ErrInvalidConfig; ErrResponseTooLarge;
-// ErrDecode for well-formed JSON that lacks what the call needs; and
-// *OperationError, an asynchronous operation that ran and failed.
+// answer; ErrRedirect; ErrInvalidRequest and ErrInvalidConfig;
+// ErrResponseTooLarge; ErrDecode for well-formed JSON that lacks what the
+// call needs or cannot be true (ErrInvalidAnswer); ErrClosed; a TLS
+// certificate that does not verify; and *OperationError, an asynchronous
+// operation that ran and failed.
 //
 // An attempt that outlived Config.RequestTimeout is not the caller's ctx
 // expiring: after the retries it wraps ErrUnavailable and is transient,

@@ -27,12 +27,25 @@
 //
 // Faults are injected per route (InjectFault): an HTTP status for the next
 // N calls, added latency, a dropped connection, a raw body such as a
-// proxy's HTML page (Fault.Body), or an answer cut off mid-body after the
-// handler ran (Fault.Truncate). A job can be held in a state other than
-// RUNNING for a while (HoldState, Fail), and its savepoints can fail in a
-// given sequence (SavepointBehavior.Sequence); a triggerId re-sent after
-// its operation failed is answered 409, as Flink does. Every request is
-// logged (Requests, CountRequests) for tests to assert on.
+// proxy's HTML page (Fault.Body), extra header fields such as a
+// Retry-After or a redirect's Location (Fault.Header), or an answer cut
+// off mid-body after the handler ran (Fault.Truncate). A job can be held in
+// a state other than RUNNING for a while (HoldState, Fail), and its
+// savepoints can fail in a given sequence (SavepointBehavior.Sequence); a
+// triggerId re-sent after its operation failed is answered 409, as Flink
+// does. Every request is logged (Requests, CountRequests) for tests to
+// assert on.
+//
+// The server's own answers are ones Flink could give: they pass every
+// check flinkapi makes of an answer (the job asked for, known states,
+// parallelism of at least 1, each vertex and subtask once), and it answers
+// no redirects. To see how a caller copes with an answer that cannot be
+// true, an unknown state or a redirect, inject it with Fault.Body and
+// Fault.Header.
+//
+// The zero Config is a ready cluster; every field, and every field of
+// JobSpec, VertexSpec, Input, CheckpointingSpec, SavepointBehavior and
+// Fault, documents its default, and a test checks each one.
 //
 // A Server is safe for concurrent use.
 package flinktest

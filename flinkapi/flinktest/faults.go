@@ -19,9 +19,9 @@ const AnyRoute = "*"
 
 // Fault is injected into the next calls of a route. Latency is added
 // first; then the call is answered with Status (and Flink's error body), or
-// with a raw Body, or its connection is dropped without an answer, or it is
-// served normally but its answer is cut off (Truncate), or it is served
-// normally when none of these is set.
+// with a raw Body, either with extra Header fields, or its connection is
+// dropped without an answer, or it is served normally but its answer is
+// cut off (Truncate), or it is served normally when none of these is set.
 type Fault struct {
 	// Status answers the call with this HTTP status and {"errors": [Message]},
 	// or with Body when Body or ContentType is set.
@@ -36,6 +36,10 @@ type Fault struct {
 	// ContentType is the Content-Type sent with Body. Default:
 	// "text/html; charset=utf-8".
 	ContentType string
+	// Header is added to the answer of Status or Body: a Retry-After with a
+	// 503, a Location with a 3xx. It cannot be combined with Drop or
+	// Truncate.
+	Header http.Header
 	// Drop closes the connection without answering.
 	Drop bool
 	// Truncate lets the call's handler run and produce its answer, with all
@@ -68,6 +72,8 @@ func (f Fault) validate() error {
 		return fmt.Errorf("%w: Fault sets both Body (or ContentType) and Message", ErrInvalidConfig)
 	case f.Truncate && (f.Status != 0 || f.Drop || f.raw()):
 		return fmt.Errorf("%w: Fault.Truncate is set with Status, Drop, Body or ContentType", ErrInvalidConfig)
+	case len(f.Header) > 0 && (f.Drop || f.Truncate):
+		return fmt.Errorf("%w: Fault.Header is set with Drop or Truncate", ErrInvalidConfig)
 	case f.Latency < 0:
 		return fmt.Errorf("%w: Fault.Latency is negative", ErrInvalidConfig)
 	}
@@ -262,6 +268,11 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, route string
 		case <-time.After(f.Latency):
 		case <-r.Context().Done():
 			return answered
+		}
+	}
+	for k, vs := range f.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
 		}
 	}
 	switch {
