@@ -19,8 +19,10 @@
 // Settings render to Beam pipeline arguments (BeamArgs) and to Flink
 // configuration (FlinkConfig), and parse back from either (ParseBeamArgs,
 // ParseFlinkConfig, accepting Flink's duration forms "10 s", "10s",
-// "10000 ms", "10000"); an invalid value is a *SettingError wrapping
-// ErrInvalidConfig. A Delta is a change to some settings (Diff, Apply,
+// "10000 ms", "10000"); an invalid value, among them a duration beyond the
+// 292 years a time.Duration holds (Beam takes any Java long, such as
+// --checkpointingInterval=288230376151721744), is a *SettingError wrapping
+// ErrInvalidConfig, never a value wrapped around. A Delta is a change to some settings (Diff, Apply,
 // Merge) and renders only what changes.
 //
 // # Policies
@@ -47,7 +49,9 @@
 // (BEAM-8577), times the pipelines in the job. AnalyzeOptions reads
 // PipelineOptions as Beam serializes them and reports their size, the
 // largest entries, the application values among them and the bytes per
-// checkpoint that trimming those would save. With the seed deployment's
+// checkpoint that trimming those would save: never negative, and nothing
+// without application values. Byte figures saturate at math.MaxInt64
+// rather than wrap around. With the seed deployment's
 // inputs (see the package example) the estimate reproduces its history:
 // 1.95 MB per pipeline, 149 KB once bundles are finished before
 // checkpointing, 10.7 KB once application values leave PipelineOptions; for

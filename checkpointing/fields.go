@@ -2,6 +2,7 @@ package checkpointing
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,10 @@ var fieldSpecs = [...]fieldSpec{
 		beamValue: func(s Settings) string { return millis(s.MaxBundleTime) },
 		parseBeam: func(s *Settings, v string) (err error) {
 			n, err := parseCount(v)
-			s.MaxBundleTime = time.Duration(n) * time.Millisecond
+			if err != nil {
+				return err
+			}
+			s.MaxBundleTime, err = fromMillis(n)
 			return err
 		},
 		copyFrom: func(d *Settings, s Settings) { d.MaxBundleTime = s.MaxBundleTime },
@@ -203,11 +207,28 @@ func parseBeamMillis(v string, checkpointTime bool) (time.Duration, error) {
 	case n < 0:
 		return 0, fmt.Errorf("must be -1 or not negative")
 	}
-	d := time.Duration(n) * time.Millisecond
+	d, err := fromMillis(n)
+	if err != nil {
+		return 0, err
+	}
 	if checkpointTime && d < MinCheckpointTime {
 		return 0, fmt.Errorf("must be at least %v (or -1)", MinCheckpointTime)
 	}
 	return d, nil
+}
+
+// maxMillis is the most milliseconds a time.Duration holds (about 292
+// years).
+const maxMillis = math.MaxInt64 / int64(time.Millisecond)
+
+// fromMillis converts non-negative milliseconds to a Duration, an error
+// when they overflow one (Beam takes a Java long: 288230376151721744 ms is
+// a valid Beam value that no Duration can hold).
+func fromMillis(n int64) (time.Duration, error) {
+	if n > maxMillis {
+		return 0, fmt.Errorf("overflows a duration (at most %d ms, about 292 years)", maxMillis)
+	}
+	return time.Duration(n) * time.Millisecond, nil
 }
 
 // parseFlinkCheckpointTime parses a Flink duration of at least 10 ms.

@@ -196,7 +196,7 @@ func (p *DefaultCheckpointPolicy) Choose(w CheckpointWorkload) (CheckpointPlan, 
 	period := max(plan.Interval, plan.Tail+plan.MinPause)
 	plan.MaxReplay = period + plan.Tail
 	plan.Feasible = plan.MaxReplay <= w.RecoveryObjective
-	plan.BytesPerHour = int64(float64(w.StateBytes) * float64(time.Hour) / float64(period))
+	plan.BytesPerHour = saturatingInt64(float64(w.StateBytes) * float64(time.Hour) / float64(period))
 	if plan.Interval < plan.Tail {
 		plan.Notes = append(plan.Notes, fmt.Sprintf("checkpoints take up to %v, longer than the %v interval: they run back to back", plan.Tail, plan.Interval))
 	}

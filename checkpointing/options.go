@@ -44,7 +44,12 @@ type OptionsReport struct {
 	Entries []OptionEntry
 	// Application lists the keys that are not runner options, sorted.
 	Application []string
-	// ApplicationBytes is what those keys take: TotalBytes - TrimmedBytes.
+	// ApplicationBytes is what those keys take: the size of the document
+	// written with them minus its size written without them (Trimmed),
+	// both written alike (at most TotalBytes), so it is never negative and
+	// 0 when Application is empty. It equals TotalBytes - TrimmedBytes
+	// unless the document is written differently from Trimmed (escapes,
+	// duplicate keys).
 	ApplicationBytes int
 	// TrimmedBytes is the size of Trimmed.
 	TrimmedBytes int
@@ -53,7 +58,8 @@ type OptionsReport struct {
 	// Copies is the copies per checkpoint used for SavedPerCheckpoint.
 	Copies int
 	// SavedPerCheckpoint is ApplicationBytes times Copies: what trimming
-	// saves in each checkpoint.
+	// saves in each checkpoint, never negative (it saturates at
+	// math.MaxInt64), 0 when Application is empty.
 	SavedPerCheckpoint int64
 }
 
@@ -94,12 +100,18 @@ func AnalyzeOptions(doc []byte, cfg OptionsConfig) (OptionsReport, error) {
 		}
 	}
 	slices.Sort(r.Application)
+	full, err := d.without(nil)
+	if err != nil {
+		return OptionsReport{}, err
+	}
 	if r.Trimmed, err = d.without(drop); err != nil {
 		return OptionsReport{}, err
 	}
 	r.TrimmedBytes = len(r.Trimmed)
-	r.ApplicationBytes = r.TotalBytes - r.TrimmedBytes
-	r.SavedPerCheckpoint = int64(r.ApplicationBytes) * int64(cfg.Copies)
+	// Dropping entries only shrinks a document; the document's own
+	// encoding may be the more compact one.
+	r.ApplicationBytes = min(len(full)-r.TrimmedBytes, r.TotalBytes)
+	r.SavedPerCheckpoint = saturatingMul(int64(r.ApplicationBytes), int64(cfg.Copies))
 	return r, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -90,5 +91,44 @@ func TestAnalyzeOptionsErrors(t *testing.T) {
 	}
 	if _, err := checkpointing.AnalyzeOptions([]byte(`{}`), checkpointing.OptionsConfig{Copies: -1}); !errors.Is(err, checkpointing.ErrInvalidConfig) {
 		t.Errorf("negative copies: %v", err)
+	}
+}
+
+// TestAnalyzeOptionsNeverNegative: the bytes trimming saves are measured
+// with both documents written alike, so a document written differently
+// from Go's encoder (a key Go escapes, invalid UTF-8, a duplicate key)
+// never gives negative bytes (seen: -3) nor savings without application
+// keys, and a huge Copies saturates instead of wrapping.
+func TestAnalyzeOptionsNeverNegative(t *testing.T) {
+	cases := []struct {
+		name        string
+		doc         string
+		copies      int
+		application int   // application keys
+		saved       int64 // -1: any positive figure
+	}{
+		{"top-level key Go escapes (U+2028)", "{\"options\":{\"jobName\":\"j\"},\"\u2028\":1}", 0, 0, 0},
+		{"top-level key not UTF-8", "{\"options\":{\"jobName\":\"j\"},\"\xff\":1}", 0, 0, 0},
+		{"duplicate runner key", `{"jobName":"a-long-name","jobName":"b"}`, 0, 0, 0},
+		{"duplicate runner key in options", `{"options":{"jobName":1,"jobName":2},"display_data":[]}`, 0, 0, 0},
+		{"application key Go escapes", "{\"app\u2028key\":1}", 0, 1, -1},
+		{"huge Copies saturates", `{"runner":"FlinkRunner","app":"value"}`, math.MaxInt, 1, math.MaxInt64},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := checkpointing.AnalyzeOptions([]byte(tc.doc), checkpointing.OptionsConfig{Copies: tc.copies})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ApplicationBytes < 0 || r.ApplicationBytes > r.TotalBytes || r.SavedPerCheckpoint < 0 {
+				t.Errorf("application %d of %d bytes, saved %d: want 0 to the total, saved not negative", r.ApplicationBytes, r.TotalBytes, r.SavedPerCheckpoint)
+			}
+			if len(r.Application) != tc.application || (tc.application == 0) != (r.ApplicationBytes == 0) {
+				t.Errorf("application keys %q take %d bytes; want %d keys, bytes only with keys", r.Application, r.ApplicationBytes, tc.application)
+			}
+			if (tc.saved >= 0 && r.SavedPerCheckpoint != tc.saved) || (tc.saved < 0 && r.SavedPerCheckpoint <= 0) {
+				t.Errorf("saved %d per checkpoint, want %d", r.SavedPerCheckpoint, tc.saved)
+			}
+		})
 	}
 }

@@ -25,7 +25,8 @@ func (s Settings) BeamArgs() ([]string, error) {
 // Options it does not know (--runner, --streaming, application options) are
 // returned in rest, in order. Absent options take their defaults and the
 // result is effective: ParseBeamArgs(s.BeamArgs()) == s.Effective(). A bad
-// value, a repeated option or invalid settings give an error wrapping
+// value (milliseconds beyond what a time.Duration holds among them), a
+// repeated option or invalid settings give an error wrapping
 // ErrInvalidConfig (a *SettingError for a bad value).
 func ParseBeamArgs(args []string) (s Settings, rest []string, err error) {
 	byName := map[string]Field{}

@@ -145,6 +145,17 @@ func TestParseBeamArgs(t *testing.T) {
 		{"concurrency zero", []string{"--numConcurrentCheckpoints=0"}, nil, nil},
 		{"repeated", []string{"--maxBundleSize=5", "--maxBundleSize=6"}, nil, nil},
 		{"unaligned with at least once", []string{"--unalignedCheckpointEnabled=true", "--checkpointingMode=AT_LEAST_ONCE"}, nil, nil},
+		// Milliseconds beyond a Duration wrapped around: 2^58 + 10,000 ms read as 10 s.
+		{"interval overflows a duration", []string{"--checkpointingInterval=288230376151721744"}, nil, nil},
+		{"timeout overflows a duration", []string{"--checkpointTimeoutMillis=288230376151721744"}, nil, nil},
+		{"timeout MaxInt64 ms", []string{"--checkpointTimeoutMillis=9223372036854775807"}, nil, nil},
+		{"min pause overflows a duration", []string{"--minPauseBetweenCheckpoints=18446744073709552"}, nil, nil},
+		{"bundle time overflows a duration", []string{"--maxBundleTimeMills=18446744073709551"}, nil, nil},
+		{"bundle time wraps to a whole duration", []string{"--maxBundleTimeMills=288230376151721744"}, nil, nil},
+		{"the most milliseconds a duration holds", []string{"--checkpointTimeoutMillis=9223372036854", "--maxBundleTimeMills=9223372036854"},
+			func(s *checkpointing.Settings) {
+				s.Timeout, s.MaxBundleTime = 9223372036854*time.Millisecond, 9223372036854*time.Millisecond
+			}, nil},
 	}
 	for _, tc := range cases {
 		got, rest, err := checkpointing.ParseBeamArgs(tc.args)
@@ -186,6 +197,9 @@ func TestParseFlinkConfig(t *testing.T) {
 		{"concurrency zero", map[string]string{"execution.checkpointing.max-concurrent-checkpoints": "0"}, nil},
 		{"unknown mode", map[string]string{"execution.checkpointing.mode": "maybe"}, nil},
 		{"unaligned with at least once", map[string]string{"execution.checkpointing.unaligned": "true", "execution.checkpointing.mode": "AT_LEAST_ONCE"}, nil},
+		{"interval overflows a duration", map[string]string{"execution.checkpointing.interval": "288230376151721744"}, nil},
+		{"timeout overflows a duration", map[string]string{"execution.checkpointing.timeout": "9223372036855 ms"}, nil},
+		{"min pause overflows a duration", map[string]string{"execution.checkpointing.min-pause": "106752 d"}, nil},
 	}
 	for _, tc := range cases {
 		got, err := checkpointing.ParseFlinkConfig(tc.conf)

@@ -41,7 +41,8 @@ func (in SizeInputs) Validate() error {
 }
 
 // SizeEstimate is the estimated size of one checkpoint. The first four
-// figures are per pipeline.
+// figures are per pipeline. Figures are never negative: one too large for
+// an int64 saturates at math.MaxInt64.
 type SizeEstimate struct {
 	// State is the operator state.
 	State int64
@@ -60,12 +61,12 @@ type SizeEstimate struct {
 }
 
 // PerHour returns what checkpoints write per hour at the given interval
-// (zero when the interval is not positive).
+// (zero when the interval is not positive; at most math.MaxInt64).
 func (e SizeEstimate) PerHour(interval time.Duration) int64 {
 	if interval <= 0 {
 		return 0
 	}
-	return int64(float64(e.PerJob) * float64(time.Hour) / float64(interval))
+	return saturatingInt64(float64(e.PerJob) * float64(time.Hour) / float64(interval))
 }
 
 // EstimateSize estimates one checkpoint of a job running the settings s:
@@ -95,13 +96,13 @@ func EstimateSize(s Settings, in SizeInputs) (SizeEstimate, error) {
 	}
 	est := SizeEstimate{
 		State:     in.StateBytes,
-		Options:   in.OptionsBytes * int64(in.Operators) * int64(in.SerializersPerOperator),
+		Options:   saturatingMul(saturatingMul(in.OptionsBytes, int64(in.Operators)), int64(in.SerializersPerOperator)),
 		Pipelines: in.Pipelines,
 	}
 	if !e.FinishBundleBeforeCheckpointing {
-		est.InFlight = in.InFlightElements * in.ElementBytes
+		est.InFlight = saturatingMul(in.InFlightElements, in.ElementBytes)
 	}
-	est.PerPipeline = est.State + est.InFlight + est.Options
-	est.PerJob = est.PerPipeline * int64(in.Pipelines)
+	est.PerPipeline = saturatingAdd(saturatingAdd(est.State, est.InFlight), est.Options)
+	est.PerJob = saturatingMul(est.PerPipeline, int64(in.Pipelines))
 	return est, nil
 }

@@ -95,3 +95,38 @@ func TestEstimateSize(t *testing.T) {
 		t.Errorf("PerHour(0) = %d", got)
 	}
 }
+
+// TestSizeFiguresSaturate: figures too large for an int64 saturate at
+// math.MaxInt64; they used to wrap around to negative bytes.
+func TestSizeFiguresSaturate(t *testing.T) {
+	const maxBytes = math.MaxInt64
+	cases := []struct {
+		name string
+		in   checkpointing.SizeInputs
+		want checkpointing.SizeEstimate
+	}{
+		{"state plus in-flight", checkpointing.SizeInputs{StateBytes: maxBytes, ElementBytes: 1, InFlightElements: 1},
+			checkpointing.SizeEstimate{State: maxBytes, InFlight: 1, PerPipeline: maxBytes, PerJob: maxBytes, Pipelines: 1}},
+		{"in-flight product", checkpointing.SizeInputs{ElementBytes: 1 << 40, InFlightElements: 1 << 40},
+			checkpointing.SizeEstimate{InFlight: maxBytes, PerPipeline: maxBytes, PerJob: maxBytes, Pipelines: 1}},
+		{"options copies", checkpointing.SizeInputs{OptionsBytes: 1 << 40, Operators: 1 << 20, SerializersPerOperator: 1 << 20, InFlightElements: 1},
+			checkpointing.SizeEstimate{Options: maxBytes, PerPipeline: maxBytes, PerJob: maxBytes, Pipelines: 1}},
+		{"pipelines", checkpointing.SizeInputs{StateBytes: 1 << 40, InFlightElements: 1, Pipelines: 1 << 30},
+			checkpointing.SizeEstimate{State: 1 << 40, PerPipeline: 1 << 40, PerJob: maxBytes, Pipelines: 1 << 30}},
+	}
+	for _, tc := range cases {
+		got, err := checkpointing.EstimateSize(checkpointing.Settings{}, tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+	if got := (checkpointing.SizeEstimate{PerJob: maxBytes}).PerHour(time.Millisecond); got != maxBytes {
+		t.Errorf("PerHour of the largest estimate every 1 ms = %d, want %d", got, int64(maxBytes))
+	}
+	p, _ := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	plan, err := p.Choose(checkpointing.CheckpointWorkload{StateBytes: maxBytes, RecoveryObjective: time.Minute,
+		Durations: checkpointing.Durations{P99: time.Second}})
+	if err != nil || plan.BytesPerHour != maxBytes {
+		t.Errorf("Choose: BytesPerHour %d, %v; want %d", plan.BytesPerHour, err, int64(maxBytes))
+	}
+}

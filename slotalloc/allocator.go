@@ -29,7 +29,9 @@ var (
 // ErrInvalidRequest is wrapped by every error about a request that cannot
 // be placed: no TaskManagers, a TaskManager without slots, duplicate ids,
 // slot-sharing groups needing more slots than the TaskManagers offer,
-// negative or non-finite weights.
+// negative or non-finite weights, or a request beyond the limits
+// (MaxSlots, MaxParallelism, MaxSubtasks, MaxTaskManagerVertices,
+// MaxIDLength).
 var ErrInvalidRequest = errors.New("slotalloc: invalid request")
 
 // ErrInvalidConfig is wrapped by every error about a bad Config.

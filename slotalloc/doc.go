@@ -16,7 +16,12 @@
 // slots than its TaskManagers offer is invalid. Invalid requests (no
 // TaskManagers, a TaskManager without slots, empty or duplicate ids,
 // parallelism below 1, negative, NaN or infinite weights, weights not one
-// per subtask) make Allocate return an error wrapping ErrInvalidRequest.
+// per subtask, weights adding up to more than a float64 holds, ids that
+// are not UTF-8) and requests beyond the package's limits (MaxSlots,
+// MaxParallelism, MaxSubtasks, MaxTaskManagerVertices, MaxIDLength:
+// generous for real clusters, and checked before anything is allocated in
+// proportion to a slot count or parallelism) make Allocate return an error
+// wrapping ErrInvalidRequest, never panic.
 // Verify checks a plan against these rules; Evaluate also measures it
 // (Stats).
 //

@@ -1,6 +1,9 @@
 package slotalloc
 
-import "slices"
+import (
+	"container/heap"
+	"slices"
+)
 
 // FlinkDefault models the placement of Flink's adaptive scheduler
 // (SlotSharingSlotAllocator) without task balancing: in each slot-sharing
@@ -102,7 +105,9 @@ func (in *instance) dealRoundRobin() (essg []int32, load [][]int32) {
 }
 
 // balanceGroups is phase 2: a global slot for every execution slot-sharing
-// group, largest first, on the TaskManager with the fewest tasks.
+// group, largest first, on the TaskManager with the fewest tasks (ties:
+// request order) among those with a free slot, found in a heap so a
+// cluster of many TaskManagers costs O(log n) per group, not O(n).
 func (in *instance) balanceGroups(load [][]int32) [][]int32 {
 	type essgRef struct{ g, i, load int32 }
 	var all []essgRef
@@ -113,18 +118,48 @@ func (in *instance) balanceGroups(load [][]int32) [][]int32 {
 	}
 	slices.SortStableFunc(all, func(a, b essgRef) int { return int(b.load - a.load) })
 	used := make([]int, in.tms())
-	tasks := make([]int, in.tms())
+	h := &taskHeap{tasks: make([]int, in.tms()), items: make([]int32, in.tms())}
+	for t := range h.items {
+		h.items[t] = int32(t) // all at 0 tasks in request order: a heap
+	}
 	slotOf := in.essgSlots(func(int, int) int { return 0 })
 	for _, e := range all {
-		best := -1
-		for t, tm := range in.req.TaskManagers {
-			if used[t] < tm.Slots && (best < 0 || tasks[t] < tasks[best]) {
-				best = t
-			}
-		}
+		best := h.items[0] // the groups need no more slots than there are
 		slotOf[e.g][e.i] = int32(in.slotOff[best] + used[best])
 		used[best]++
-		tasks[best] += int(e.load)
+		h.tasks[best] += int(e.load)
+		if used[best] == in.req.TaskManagers[best].Slots {
+			heap.Pop(h)
+		} else {
+			heap.Fix(h, 0)
+		}
 	}
 	return slotOf
+}
+
+// taskHeap holds the TaskManagers with a free slot, fewest tasks first,
+// then in request order.
+type taskHeap struct {
+	items []int32
+	tasks []int // per TaskManager: tasks placed so far
+}
+
+func (h *taskHeap) Len() int { return len(h.items) }
+
+func (h *taskHeap) Less(i, j int) bool {
+	a, b := h.items[i], h.items[j]
+	if h.tasks[a] != h.tasks[b] {
+		return h.tasks[a] < h.tasks[b]
+	}
+	return a < b
+}
+
+func (h *taskHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
+
+func (h *taskHeap) Push(x any) { h.items = append(h.items, x.(int32)) }
+
+func (h *taskHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
 }

@@ -42,6 +42,9 @@ type instance struct {
 // previous plan onto the request's subtasks and TaskManagers.
 func newInstance(req Request, withPrev bool) (*instance, error) {
 	in := &instance{req: req}
+	if err := checkSize(req); err != nil {
+		return nil, err
+	}
 	if err := in.indexTaskManagers(); err != nil {
 		return nil, err
 	}
@@ -53,6 +56,9 @@ func newInstance(req Request, withPrev bool) (*instance, error) {
 		return nil, err
 	}
 	in.flatten()
+	if err := checkTotalWeight(in.w); err != nil {
+		return nil, err
+	}
 	if withPrev {
 		in.mapPrevious(prevIdx)
 	}
@@ -71,11 +77,14 @@ func (in *instance) indexTaskManagers() error {
 	in.tmIdx = make(map[TaskManagerID]int, len(tms))
 	in.slotOff = make([]int, len(tms)+1)
 	for t, tm := range tms {
-		if tm.ID == "" {
-			return invalid("TaskManager %d has an empty id", t)
+		if p := idProblem(string(tm.ID), false); p != "" {
+			return invalid("TaskManager %d has %s", t, p)
 		}
 		if tm.Slots < 1 {
 			return invalid("TaskManager %q has %d slots", tm.ID, tm.Slots)
+		}
+		if tm.Slots > MaxSlots-in.slotOff[t] {
+			return invalid("TaskManagers up to %q have more than %d slots (limit MaxSlots)", tm.ID, MaxSlots)
 		}
 		if _, dup := in.tmIdx[tm.ID]; dup {
 			return invalid("duplicate TaskManager id %q", tm.ID)
@@ -93,8 +102,11 @@ func (in *instance) indexVertices() error {
 	in.vgroup = make([]int32, len(vs))
 	in.off = make([]int, len(vs)+1)
 	for v, vx := range vs {
-		if err := checkVertex(vx, seen); err != nil {
+		if err := checkVertex(v, vx, seen); err != nil {
 			return err
+		}
+		if vx.Parallelism > MaxSubtasks-in.off[v] {
+			return invalid("vertices up to %q have more than %d subtasks (limit MaxSubtasks)", vx.ID, MaxSubtasks)
 		}
 		g, ok := gidx[vx.SlotSharingGroup]
 		if !ok {
@@ -118,16 +130,19 @@ func (in *instance) indexVertices() error {
 	return nil
 }
 
-func checkVertex(vx Vertex, seen map[VertexID]struct{}) error {
-	if vx.ID == "" {
-		return invalid("vertex with an empty id")
+func checkVertex(v int, vx Vertex, seen map[VertexID]struct{}) error {
+	if p := idProblem(string(vx.ID), false); p != "" {
+		return invalid("vertex %d has %s", v, p)
+	}
+	if p := idProblem(vx.SlotSharingGroup, true); p != "" {
+		return invalid("vertex %q's slot-sharing group has %s", vx.ID, p)
 	}
 	if _, dup := seen[vx.ID]; dup {
 		return invalid("duplicate vertex id %q", vx.ID)
 	}
 	seen[vx.ID] = struct{}{}
-	if vx.Parallelism < 1 {
-		return invalid("vertex %q has parallelism %d", vx.ID, vx.Parallelism)
+	if vx.Parallelism < 1 || vx.Parallelism > MaxParallelism {
+		return invalid("vertex %q has parallelism %d (want 1 to MaxParallelism = %d)", vx.ID, vx.Parallelism, MaxParallelism)
 	}
 	if len(vx.Weights) != 0 && len(vx.Weights) != vx.Parallelism {
 		return invalid("vertex %q has %d weights for parallelism %d", vx.ID, len(vx.Weights), vx.Parallelism)

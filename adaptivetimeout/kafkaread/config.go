@@ -17,6 +17,11 @@ const (
 	DefaultBuffer = 1024
 	// DefaultClientID is the client.id of the client New creates.
 	DefaultClientID = "flinkscale-kafkaread"
+	// MaxBuffer is the largest Config.Buffer: 65,536 records, 128 polls'
+	// worth. Run allocates each partition's buffer up front, 8 bytes a
+	// record (512 KiB at the limit), so a larger Buffer is an error
+	// wrapping ErrInvalidConfig, not an allocation that fails.
+	MaxBuffer = 1 << 16
 )
 
 // ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
@@ -72,8 +77,8 @@ type Config struct {
 	// adaptivetimeout.BatchLoop.
 	Loop adaptivetimeout.Loop
 	// Buffer is how many records each partition may hold ahead of the
-	// loop; a full buffer holds back that partition's consumer. Default:
-	// DefaultBuffer (1024).
+	// loop; a full buffer holds back that partition's consumer, at most
+	// MaxBuffer. Default: DefaultBuffer (1024).
 	Buffer int
 	// Logger receives warnings about partition consumer errors. Default:
 	// nil, logs are discarded.
@@ -105,8 +110,8 @@ func (c Config) Validate() error {
 		}
 		seen[k] = true
 	}
-	if c.Buffer < 0 {
-		return fmt.Errorf("%w: negative Buffer %d", ErrInvalidConfig, c.Buffer)
+	if c.Buffer < 0 || c.Buffer > MaxBuffer {
+		return fmt.Errorf("%w: Buffer %d, want 0 (default) to MaxBuffer = %d", ErrInvalidConfig, c.Buffer, MaxBuffer)
 	}
 	if v, ok := c.Loop.(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {

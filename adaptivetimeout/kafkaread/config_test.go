@@ -2,6 +2,7 @@ package kafkaread_test
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/IBM/sarama"
@@ -25,6 +26,8 @@ func TestConfigErrors(t *testing.T) {
 		"bad offset":           {Client: client, Partitions: []kafkaread.Partition{{Topic: "t", Offset: -3}}},
 		"duplicate":            {Client: client, Partitions: []kafkaread.Partition{{Topic: "t"}, {Topic: "t", Offset: 5}}},
 		"negative buffer":      {Client: client, Partitions: one, Buffer: -1},
+		"buffer beyond limit":  {Client: client, Partitions: one, Buffer: kafkaread.MaxBuffer + 1},
+		"buffer MaxInt":        {Client: client, Partitions: one, Buffer: math.MaxInt}, // Run panicked: makeslice
 		"bad loop":             {Client: client, Partitions: one, Loop: adaptivetimeout.BatchLoop{Batch: -1}},
 		"bad sarama config":    {Brokers: []string{"127.0.0.1:1"}, Sarama: badSarama, Partitions: one},
 	} {

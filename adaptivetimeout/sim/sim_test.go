@@ -169,6 +169,8 @@ func TestConfigErrors(t *testing.T) {
 		{Readers: []sim.Traffic{{Every: -1}}},
 		{Readers: []sim.Traffic{sim.Hot()}, Latency: -1},
 		{Readers: []sim.Traffic{sim.Hot()}, RecordCost: -1},
+		{Readers: []sim.Traffic{{Every: ms, Burst: sim.MaxBurst + 1}}},
+		{Readers: []sim.Traffic{{Every: ms, Burst: math.MaxInt}}}, // exhausted memory
 	} {
 		if _, err := sim.Run(context.Background(), c, adaptivetimeout.BatchLoop{}, adaptivetimeout.NoWait{}); !errors.Is(err, sim.ErrInvalidConfig) || !errors.Is(err, adaptivetimeout.ErrInvalidConfig) {
 			t.Errorf("%+v: %v", c, err)
@@ -193,5 +195,49 @@ func TestPercentile(t *testing.T) {
 	}
 	if sim.Percentile(nil, 0.5) != 0 {
 		t.Error("empty")
+	}
+}
+
+// TestHugeDurationsEnd: durations that overflow virtual time (a loop's
+// pause, a policy's wait, a fetch's latency, a record's cost, the gap
+// between arrivals) saturate, so the run ends at its Duration with the
+// time spent where it went. They used to wrap virtual time around: the run
+// crept on in visit costs (a million passes for a second), or generated
+// arrivals until memory ran out.
+func TestHugeDurationsEnd(t *testing.T) {
+	huge := time.Duration(math.MaxInt64)
+	end := sim.DefaultDuration - ms // the time spent in the long call, at least
+	cases := []struct {
+		name  string
+		cfg   sim.Config
+		loop  adaptivetimeout.Loop
+		p     adaptivetimeout.Policy
+		check func(sim.Result) bool
+	}{
+		{"BeamLoop sleep", sim.Config{Readers: []sim.Traffic{sim.Idle()}}, adaptivetimeout.BeamLoop{Sleep: huge}, adaptivetimeout.NoWait{},
+			func(r sim.Result) bool { return r.Slept >= end }},
+		{"BatchLoop idle wait", sim.Config{Readers: []sim.Traffic{sim.Idle()}}, adaptivetimeout.BatchLoop{IdleWait: huge}, adaptivetimeout.NoWait{},
+			func(r sim.Result) bool { return r.Idle >= end }},
+		{"policy wait", sim.Config{Readers: []sim.Traffic{sim.Idle()}}, adaptivetimeout.BeamLoop{}, adaptivetimeout.Fixed{Wait: huge},
+			func(r sim.Result) bool {
+				return r.Readers[0].Waited >= end && r.Readers[0].Waited <= sim.DefaultDuration
+			}},
+		{"record cost", sim.Config{Readers: []sim.Traffic{sim.Hot()}, RecordCost: huge}, adaptivetimeout.BeamLoop{}, adaptivetimeout.BeamAIAD{},
+			func(r sim.Result) bool { return r.Readers[0].Delivered == 0 }},
+		{"periodic arrivals", sim.Config{Readers: []sim.Traffic{sim.Periodic(huge)}}, adaptivetimeout.BatchLoop{}, &adaptivetimeout.Default{}, nil},
+		{"random arrivals", sim.Config{Readers: []sim.Traffic{sim.Bursty(3, huge/2)}}, adaptivetimeout.BatchLoop{}, &adaptivetimeout.Default{}, nil},
+		{"latency and jitter", sim.Config{Readers: []sim.Traffic{sim.Hot(), sim.Poisson(100)}, Latency: huge / 2, Jitter: huge},
+			adaptivetimeout.BatchLoop{}, &adaptivetimeout.Default{}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			res, err := sim.Run(ctx, c.cfg, c.loop, c.p)
+			if err != nil || res.Duration != sim.DefaultDuration || (c.check != nil && !c.check(res)) {
+				t.Errorf("Run = %v after %v (slept %v, idle %v, readers %+v), want the end at %v",
+					err, res.Duration, res.Slept, res.Idle, res.Readers, sim.DefaultDuration)
+			}
+		})
 	}
 }

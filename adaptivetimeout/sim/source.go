@@ -10,8 +10,19 @@ import (
 	"github.com/flinkscale/flinkscale/adaptivetimeout"
 )
 
-// never is the ready time of a fetch whose data never arrives.
+// never is the ready time of a fetch whose data never arrives, and the
+// end of virtual time.
 const never = time.Duration(math.MaxInt64)
+
+// later returns t + d for d >= 0, saturating at never: a huge duration in
+// a Config, a Traffic or a loop (BeamLoop.Sleep, a policy's wait) ends the
+// run at its Duration instead of wrapping virtual time around.
+func later(t, d time.Duration) time.Duration {
+	if d > never-t {
+		return never
+	}
+	return t + d
+}
 
 // source is an adaptivetimeout.Source in virtual time. Times are
 // durations since the start.
@@ -50,7 +61,7 @@ func (r *simReader) issue(t time.Duration, from int64, s *source) {
 	r.issued, r.from, r.resolved = t, from, false
 	r.lat = s.cfg.Latency
 	if s.cfg.Jitter > 0 {
-		r.lat += time.Duration(r.jitter.Int64N(int64(s.cfg.Jitter)))
+		r.lat = later(r.lat, time.Duration(r.jitter.Int64N(int64(s.cfg.Jitter))))
 	}
 }
 
@@ -67,8 +78,12 @@ func (r *simReader) resolve(s *source) {
 		r.ready = never
 		return
 	}
-	at := max(r.issued+r.lat/2, first) // when the broker reads the log
-	r.ready = at + r.lat - r.lat/2
+	at := max(later(r.issued, r.lat/2), first) // when the broker reads the log
+	if at >= s.cfg.Duration {
+		r.ready = never // after the end: no need to generate arrivals up to then
+		return
+	}
+	r.ready = later(at, r.lat-r.lat/2)
 	r.hwm = r.part.arrived(at)
 	r.n = int(min(r.hwm-r.from, int64(s.cfg.MaxBatch)))
 }
@@ -114,7 +129,7 @@ func (s *source) Wait(ctx context.Context, i int, d time.Duration) (adaptivetime
 	} else {
 		r.stats.Looks++
 	}
-	if err := s.advance(ctx, s.now+s.cfg.VisitCost); err != nil {
+	if err := s.advance(ctx, later(s.now, s.cfg.VisitCost)); err != nil {
 		return adaptivetimeout.Ready{}, err
 	}
 	if r.held > 0 {
@@ -125,19 +140,26 @@ func (s *source) Wait(ctx context.Context, i int, d time.Duration) (adaptivetime
 	case r.ready <= s.now:
 		r.handover(s.now, s)
 	case d > 0 && r.ready-s.now <= d:
-		r.stats.Waited += r.ready - s.now
-		if err := s.advance(ctx, r.ready); err != nil {
+		if err := s.wait(ctx, r, r.ready); err != nil {
 			return adaptivetimeout.Ready{}, err
 		}
 		r.handover(s.now, s)
 	case d > 0:
-		r.stats.Waited += d
 		r.stats.EmptyWaits++
-		if err := s.advance(ctx, s.now+d); err != nil {
+		if err := s.wait(ctx, r, later(s.now, d)); err != nil {
 			return adaptivetimeout.Ready{}, err
 		}
 	}
 	return r.status(s), nil
+}
+
+// wait advances to t on reader r's behalf, counting the time waited up to
+// the end of the run at most.
+func (s *source) wait(ctx context.Context, r *simReader, t time.Duration) error {
+	from := s.now
+	err := s.advance(ctx, t)
+	r.stats.Waited += s.now - from
+	return err
 }
 
 // Emit delivers n held records of reader i, RecordCost each.
@@ -147,7 +169,7 @@ func (s *source) Emit(ctx context.Context, i, n int) error {
 		return fmt.Errorf("sim: Emit(%d, %d) with %d held", i, n, r.held)
 	}
 	for range n {
-		if err := s.advance(ctx, s.now+s.cfg.RecordCost); err != nil {
+		if err := s.advance(ctx, later(s.now, s.cfg.RecordCost)); err != nil {
 			return err
 		}
 		if r.part.late(r.heldFrom) {
@@ -165,7 +187,7 @@ func (s *source) Emit(ctx context.Context, i, n int) error {
 // WaitAny advances to the first time any reader holds or can take a
 // batch, at most d.
 func (s *source) WaitAny(ctx context.Context, d time.Duration) error {
-	t := s.now + max(d, 0)
+	t := later(s.now, max(d, 0))
 	for _, r := range s.rs {
 		if r.held > 0 {
 			return s.advance(ctx, s.now)
@@ -182,7 +204,7 @@ func (s *source) WaitAny(ctx context.Context, d time.Duration) error {
 // Sleep advances virtual time by d.
 func (s *source) Sleep(ctx context.Context, d time.Duration) error {
 	from := s.now
-	err := s.advance(ctx, s.now+max(d, 0))
+	err := s.advance(ctx, later(s.now, max(d, 0)))
 	s.res.Slept += s.now - from
 	return err
 }

@@ -12,6 +12,11 @@ import (
 // behind its partition's end.
 const Unlimited = -1
 
+// MaxBurst is the largest Traffic.Burst: 1,048,576 records an event. The
+// simulator keeps each pending record's arrival time (8 bytes), so a
+// larger burst is an error wrapping ErrInvalidConfig.
+const MaxBurst = 1 << 20
+
 // unlimitedBacklog is the backlog a reader with an Unlimited backlog
 // reports.
 const unlimitedBacklog = 1 << 40
@@ -26,7 +31,8 @@ type Traffic struct {
 	// Every is the (mean) time between arrival events after the start.
 	// Default: 0, no arrivals.
 	Every time.Duration
-	// Burst is how many records arrive at each event. Default: 1.
+	// Burst is how many records arrive at each event, at most MaxBurst.
+	// Default: 1.
 	Burst int
 	// Random makes the gaps between events exponential with mean Every (a
 	// Poisson process); otherwise events are Every apart, the first at a
@@ -61,7 +67,7 @@ func Bursty(burst int, every time.Duration) Traffic {
 }
 
 func (t Traffic) validate() error {
-	if t.Backlog < Unlimited || t.Every < 0 || t.Burst < 0 {
+	if t.Backlog < Unlimited || t.Every < 0 || t.Burst < 0 || t.Burst > MaxBurst {
 		return fmt.Errorf("invalid traffic %+v", t)
 	}
 	return nil
@@ -99,17 +105,26 @@ func newPartition(t Traffic, rng *rand.Rand) *partition {
 
 func (p *partition) gap() time.Duration {
 	if p.random {
-		return max(1, time.Duration(p.rng.ExpFloat64()*float64(p.every)))
+		g := p.rng.ExpFloat64() * float64(p.every)
+		if g >= float64(never) {
+			return never
+		}
+		return max(1, time.Duration(g))
 	}
 	return p.every
 }
 
-// generate appends one more event's records.
-func (p *partition) generate() {
+// generate appends one more event's records, unless virtual time has run
+// out (false).
+func (p *partition) generate() bool {
+	if p.next == never {
+		return false
+	}
 	for range p.burst {
 		p.times = append(p.times, p.next)
 	}
-	p.next += p.gap()
+	p.next = later(p.next, p.gap())
+	return true
 }
 
 // arrival returns when the record at offset off arrives, relative to the
@@ -122,7 +137,9 @@ func (p *partition) arrival(off int64) (time.Duration, bool) {
 		return 0, false
 	}
 	for off-p.base >= int64(len(p.times)) {
-		p.generate()
+		if !p.generate() {
+			return 0, false
+		}
 	}
 	return p.times[off-p.base], true
 }
@@ -137,7 +154,9 @@ func (p *partition) arrived(t time.Duration) int64 {
 		return p.initial
 	}
 	for len(p.times) == 0 || p.times[len(p.times)-1] <= t {
-		p.generate()
+		if !p.generate() {
+			break
+		}
 	}
 	return p.base + int64(sort.Search(len(p.times), func(i int) bool { return p.times[i] > t }))
 }

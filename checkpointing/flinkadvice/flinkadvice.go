@@ -132,25 +132,35 @@ func duration(m flinkapi.Millis) time.Duration {
 }
 
 // Durations converts Flink's end-to-end duration summary (milliseconds;
-// NaN percentiles mean no data) for count completed checkpoints.
+// NaN percentiles mean no data) for count completed checkpoints. Figures
+// too long for a time.Duration are clamped, as in Settings.
 func Durations(s flinkapi.StatsSummary, count int64) checkpointing.Durations {
 	ms := func(f flinkapi.Float) time.Duration {
 		if !f.Valid() || f <= 0 {
 			return 0
 		}
-		return time.Duration(float64(f) * float64(time.Millisecond)).Round(time.Microsecond)
+		return saturating(float64(f) * float64(time.Millisecond)).Round(time.Microsecond)
 	}
-	d := checkpointing.Durations{P50: ms(s.P50), P90: ms(s.P90), P99: ms(s.P99), Count: int(max(count, 0))}
-	if s.Max > 0 {
-		d.Max = time.Duration(s.Max) * time.Millisecond
+	return checkpointing.Durations{P50: ms(s.P50), P90: ms(s.P90), P99: ms(s.P99), Max: duration(flinkapi.Millis(s.Max)), Count: int(max(count, 0))}
+}
+
+// saturating converts nanoseconds to a Duration: 0 for NaN and negative
+// figures, the longest Duration for those beyond it (a float64 conversion
+// out of range is left to the platform: math.MinInt64 on amd64).
+func saturating(ns float64) time.Duration {
+	switch {
+	case !(ns > 0):
+		return 0
+	case ns >= math.MaxInt64:
+		return math.MaxInt64
 	}
-	return d
+	return time.Duration(ns)
 }
 
 // Checkpoint converts one checkpoint of Flink's history.
 func Checkpoint(c flinkapi.Checkpoint) checkpointing.Checkpoint {
 	out := checkpointing.Checkpoint{
-		ID: c.ID, Trigger: c.TriggerTimestamp.Time(), Duration: c.EndToEndDuration.Duration(),
+		ID: c.ID, Trigger: c.TriggerTimestamp.Time(), Duration: duration(c.EndToEndDuration),
 		CheckpointedBytes: c.CheckpointedSize, StateBytes: c.StateSize, PersistedBytes: c.PersistedData,
 		Failure: c.FailureMessage,
 	}

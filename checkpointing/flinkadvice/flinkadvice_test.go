@@ -183,3 +183,28 @@ func TestConversions(t *testing.T) {
 		t.Errorf("Observation history %+v, %v: want checkpoints 1 and 3, savepoint left out", obs.History, err)
 	}
 }
+
+// TestConversionsSaturate: figures Flink reports beyond what a
+// time.Duration holds are clamped, never wrapped around to negative
+// durations (the advisor rejected the observation: "checkpoint 1 has a
+// negative figure").
+func TestConversionsSaturate(t *testing.T) {
+	longest := time.Duration(math.MaxInt64 / int64(time.Millisecond) * int64(time.Millisecond)) // in whole ms
+	summary := flinkapi.StatsSummary{Max: math.MaxInt64, P50: 1e300, P90: flinkapi.Float(math.Inf(1)), P99: 9.3e12}
+	got := flinkadvice.Durations(summary, 2)
+	if want := (checkpointing.Durations{P50: math.MaxInt64, P99: math.MaxInt64, Max: longest, Count: 2}); got != want {
+		t.Errorf("Durations = %+v, want %+v", got, want)
+	}
+	if got := flinkadvice.Checkpoint(flinkapi.Checkpoint{EndToEndDuration: math.MaxInt64}).Duration; got != longest {
+		t.Errorf("Checkpoint duration = %v, want %v", got, longest)
+	}
+	stats := flinkapi.CheckpointStats{Summary: flinkapi.CheckpointSummary{EndToEndDuration: summary},
+		History: []flinkapi.Checkpoint{{ID: 1, Status: flinkapi.CheckpointCompleted, EndToEndDuration: math.MaxInt64}}}
+	obs, err := flinkadvice.Observation(stats, flinkapi.CheckpointConfig{Mode: flinkapi.ExactlyOnce, Interval: 1000, Timeout: 600_000}, checkpointing.Settings{}, checkpointing.Facts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Validate(); err != nil {
+		t.Errorf("Observation: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package flinkadvice
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/flinkscale/flinkscale/checkpointing"
@@ -55,7 +56,8 @@ func measureFacts(ctx context.Context, m TaskMetrics, job flinkapi.JobID, facts 
 		if err != nil {
 			continue
 		}
-		wait = max(wait, nanos(res, alignmentTime)+nanos(res, startDelay))
+		align, delay := nanos(res, alignmentTime), nanos(res, startDelay)
+		wait = max(wait, align+min(delay, math.MaxInt64-align)) // saturating
 		if bp, ok := res.Metrics[backpressuredTime].Value(flinkapi.AggMax); ok && sources[v.ID] && bp > backpressuredMost {
 			facts.Backpressured = true
 		}
@@ -66,11 +68,12 @@ func measureFacts(ctx context.Context, m TaskMetrics, job flinkapi.JobID, facts 
 	return facts
 }
 
-// nanos reads a nanosecond gauge's MAX; 0 when missing or invalid.
+// nanos reads a nanosecond gauge's MAX; 0 when missing or invalid (NaN,
+// negative), the longest Duration when beyond it.
 func nanos(res flinkapi.VertexMetricsResult, name string) time.Duration {
 	v, ok := res.Metrics[name].Value(flinkapi.AggMax)
-	if !ok || v <= 0 {
+	if !ok {
 		return 0
 	}
-	return time.Duration(v)
+	return saturating(float64(v))
 }

@@ -2,6 +2,7 @@ package flinkadvice_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ func TestFactsFromTaskMetrics(t *testing.T) {
 		{"not backpressured", []float64{2e9, 12e9, 1e9, 0}, nil, []float64{10, 0, 0, 0},
 			checkpointing.Facts{}, 12 * time.Second, false, nil},
 		{"metrics not reported: facts stay unknown", nil, nil, nil, checkpointing.Facts{}, 0, false, nil},
+		// Beyond a Duration, the float conversion gave math.MinInt64: the alignment was lost.
+		{"alignment beyond a Duration saturates", []float64{1e19}, []float64{1e19}, []float64{900},
+			checkpointing.Facts{}, math.MaxInt64, true, []checkpointing.Code{checkpointing.CodeLongAlignment}},
 		{"caller's facts win", []float64{1e8}, nil, []float64{0}, checkpointing.Facts{Alignment: 20 * time.Second, Backpressured: true},
 			20 * time.Second, true, []checkpointing.Code{checkpointing.CodeLongAlignment}},
 	}

@@ -1,0 +1,139 @@
+package slotalloc
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestConfigDefaults checks every field documented with "Default: X"
+// against X as the zero value's effective value: what New keeps, what the
+// zero Default uses (the same plan as an explicit 0.05), and how an empty
+// slot-sharing group behaves (one shared group).
+func TestConfigDefaults(t *testing.T) {
+	d, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	weighted := slackSensitive()
+	explicit, _ := New(Config{WeightSlack: 0.05})
+	looser, _ := New(Config{WeightSlack: 0.1})
+	shared := Request{Vertices: []Vertex{{ID: "a", Parallelism: 2}, {ID: "b", Parallelism: 2}}, TaskManagers: []TaskManager{{ID: "x", Slots: 2}}}
+	tables := map[string][]struct {
+		field, doc string
+		got, want  any
+	}{
+		"Config": {
+			{"WeightSlack", "0.05", d.cfg.WeightSlack, 0.05},
+		},
+		"Default": {}, // no fields of its own: the zero Default is Config's defaults
+		"Vertex": {
+			{"SlotSharingGroup", `"" (Flink's "default" group, the one Beam's Flink runner puts every vertex in)`, shared.Validate(), nil},
+		},
+	}
+	plans := map[string]Plan{}
+	for name, a := range map[string]*Default{"zero Default": {}, "New(Config{})": d, "0.05": explicit, "0.1": looser} {
+		p, err := a.Allocate(weighted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[name] = p
+	}
+	if reflect.DeepEqual(plans["0.05"], plans["0.1"]) {
+		t.Fatal("the request does not tell WeightSlack 0.05 from 0.1")
+	}
+	for _, name := range []string{"zero Default", "New(Config{})"} {
+		if !reflect.DeepEqual(plans[name], plans["0.05"]) {
+			t.Errorf("%s plans differently from WeightSlack 0.05", name)
+		}
+	}
+	for typ, rows := range tables {
+		docs := documentedDefaults(t, typ)
+		for _, r := range rows {
+			if docs[r.field] != r.doc {
+				t.Errorf("%s.%s: godoc says Default: %q, the table %q", typ, r.field, docs[r.field], r.doc)
+			}
+			delete(docs, r.field)
+			if !reflect.DeepEqual(r.got, r.want) {
+				t.Errorf("%s.%s: default is %v, documented %q (%v)", typ, r.field, r.got, r.doc, r.want)
+			}
+		}
+		for f, doc := range docs {
+			t.Errorf("%s.%s documents Default: %q and has no row", typ, f, doc)
+		}
+	}
+}
+
+var defaultRE = regexp.MustCompile(`Defaults?: (.*?)\.(\s|$)`)
+
+// documentedDefaults returns, per field of struct type typ declared in the
+// package's non-test files, the text after "Default:" in its godoc, up to
+// the end of that sentence.
+func documentedDefaults(t *testing.T, typ string) map[string]string {
+	t.Helper()
+	files, _ := filepath.Glob("*.go")
+	fset := token.NewFileSet()
+	out := map[string]string{}
+	found := false
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok || ts.Name.Name != typ {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				return false
+			}
+			found = true
+			for _, fld := range st.Fields.List {
+				m := defaultRE.FindStringSubmatch(strings.Join(strings.Fields(fld.Doc.Text()), " "))
+				for _, id := range fld.Names {
+					if m != nil {
+						out[id.Name] = m[1]
+					}
+				}
+			}
+			return false
+		})
+	}
+	if !found {
+		t.Fatalf("no struct type %s in the package", typ)
+	}
+	return out
+}
+
+// slackSensitive returns a rescale whose plan differs between WeightSlack
+// 0.05 and 0.1: 16 subtasks on 4 TaskManagers x 2 slots, those previously
+// on tm-0 now weighing 2.5.
+func slackSensitive() Request {
+	req := Request{
+		Vertices:     []Vertex{{ID: "a", Parallelism: 8}, {ID: "b", Parallelism: 8}},
+		TaskManagers: []TaskManager{{ID: "tm-0", Slots: 2}, {ID: "tm-1", Slots: 2}, {ID: "tm-2", Slots: 2}, {ID: "tm-3", Slots: 2}},
+	}
+	req.Previous, _ = (&Default{}).Allocate(req)
+	req.Vertices = slices.Clone(req.Vertices)
+	for i, pl := range req.Previous.Placements {
+		req.Vertices[i].Weights = make([]float64, len(pl.Slots))
+		for k, sl := range pl.Slots {
+			req.Vertices[i].Weights[k] = 1
+			if sl.TaskManager == "tm-0" {
+				req.Vertices[i].Weights[k] = 2.5
+			}
+		}
+	}
+	return req
+}
