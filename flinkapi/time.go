@@ -1,6 +1,9 @@
 package flinkapi
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // EpochMillis is a point in time as Flink sends it: milliseconds since the
 // Unix epoch, with -1 (or 0) meaning "not yet" (for example the end time of
@@ -21,10 +24,15 @@ func (m EpochMillis) IsSet() bool { return m > 0 }
 // Millis is a duration as Flink sends it: milliseconds, -1 meaning unknown.
 type Millis int64
 
-// Duration returns the duration; unknown (negative) values give 0.
+// Duration returns the duration; unknown (negative) values give 0, and a
+// value beyond what a time.Duration holds (about 292 years) saturates at
+// the largest one instead of wrapping around to a negative duration.
 func (m Millis) Duration() time.Duration {
-	if m <= 0 {
+	switch {
+	case m <= 0:
 		return 0
+	case int64(m) > int64(math.MaxInt64/time.Millisecond):
+		return math.MaxInt64
 	}
 	return time.Duration(m) * time.Millisecond
 }
