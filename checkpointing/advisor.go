@@ -185,7 +185,7 @@ func (a *DefaultAdvisor) view(now time.Time, obs Observation) (*view, error) {
 	plan, err := a.cfg.Policy.Choose(CheckpointWorkload{
 		Durations:         v.d,
 		StateBytes:        obs.latestSize(),
-		RecoveryObjective: v.s.Interval + max(v.d.Tail(), time.Millisecond),
+		RecoveryObjective: addDuration(v.s.Interval, max(v.d.Tail(), time.Millisecond)),
 		Current:           v.s,
 	})
 	if err != nil {

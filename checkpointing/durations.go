@@ -66,5 +66,8 @@ func ceilTo(d, step time.Duration) time.Duration {
 	if step <= 0 || d%step == 0 {
 		return d
 	}
+	if d > math.MaxInt64-step { // the next step does not fit: saturate
+		return math.MaxInt64
+	}
 	return (d/step + 1) * step
 }

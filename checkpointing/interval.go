@@ -187,14 +187,14 @@ func (p *DefaultCheckpointPolicy) Choose(w CheckpointWorkload) (CheckpointPlan, 
 	plan := CheckpointPlan{Tail: w.Durations.Tail()}
 	if plan.Tail == 0 {
 		plan.Estimated = true
-		plan.Tail = c.BaseDuration + time.Duration(float64(w.StateBytes)/c.WriteBandwidth*float64(time.Second))
+		plan.Tail = addDuration(c.BaseDuration, floatDuration(float64(w.StateBytes)/c.WriteBandwidth*float64(time.Second)))
 	}
 	plan.Interval = max(floorTo(w.RecoveryObjective-plan.Tail, c.Granularity), c.MinInterval)
 	plan.MinPause = max(0, min(floorTo(time.Duration(c.MinPauseShare*float64(plan.Interval)), c.Granularity),
 		floorTo(plan.Interval-plan.Tail, time.Millisecond)))
-	plan.Timeout = max(c.MinTimeout, ceilTo(time.Duration(c.TimeoutHeadroom*float64(plan.Tail)), c.Granularity))
-	period := max(plan.Interval, plan.Tail+plan.MinPause)
-	plan.MaxReplay = period + plan.Tail
+	plan.Timeout = max(c.MinTimeout, ceilTo(floatDuration(c.TimeoutHeadroom*float64(plan.Tail)), c.Granularity))
+	period := max(plan.Interval, addDuration(plan.Tail, plan.MinPause))
+	plan.MaxReplay = addDuration(period, plan.Tail)
 	plan.Feasible = plan.MaxReplay <= w.RecoveryObjective
 	plan.BytesPerHour = saturatingInt64(float64(w.StateBytes) * float64(time.Hour) / float64(period))
 	if plan.Interval < plan.Tail {

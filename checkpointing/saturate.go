@@ -1,6 +1,9 @@
 package checkpointing
 
-import "math"
+import (
+	"math"
+	"time"
+)
 
 // Byte figures saturate at math.MaxInt64 instead of wrapping around to a
 // negative figure; the helpers take non-negative operands.
@@ -29,4 +32,19 @@ func saturatingInt64(f float64) int64 {
 		return math.MaxInt64
 	}
 	return int64(f)
+}
+
+// Durations saturate the same way: a checkpoint that takes longer than a
+// time.Duration holds (about 292 years) is "forever", never negative.
+
+// addDuration returns a + b for non-negative operands, the largest
+// duration when that overflows.
+func addDuration(a, b time.Duration) time.Duration {
+	return time.Duration(saturatingAdd(int64(a), int64(b)))
+}
+
+// floatDuration converts a non-negative float number of nanoseconds, the
+// largest duration when it is too large (or NaN).
+func floatDuration(f float64) time.Duration {
+	return time.Duration(saturatingInt64(f))
 }

@@ -130,3 +130,24 @@ func TestSizeFiguresSaturate(t *testing.T) {
 		t.Errorf("Choose: BytesPerHour %d, %v; want %d", plan.BytesPerHour, err, int64(maxBytes))
 	}
 }
+
+// Absurd checkpoint durations and state sizes give plans whose durations
+// saturate: a timeout at least the tail, never negative, never wrapped.
+func TestPlanDurationsSaturate(t *testing.T) {
+	p, _ := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	for _, w := range []checkpointing.CheckpointWorkload{
+		{Durations: checkpointing.Durations{P99: 146 * 365 * 24 * time.Hour}, RecoveryObjective: time.Minute},
+		{Durations: checkpointing.Durations{P99: math.MaxInt64}, RecoveryObjective: time.Minute},
+		{StateBytes: math.MaxInt64, RecoveryObjective: time.Minute},
+		{Durations: checkpointing.Durations{P99: time.Hour}, RecoveryObjective: math.MaxInt64},
+	} {
+		plan, err := p.Choose(w)
+		if err != nil {
+			t.Errorf("%+v: %v", w, err)
+			continue
+		}
+		if plan.Tail <= 0 || plan.Timeout < plan.Tail || plan.Interval <= 0 || plan.MinPause < 0 || plan.MaxReplay < plan.Tail {
+			t.Errorf("%+v: plan %+v; want positive durations, a timeout at least the tail", w, plan)
+		}
+	}
+}
