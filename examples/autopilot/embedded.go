@@ -50,18 +50,21 @@ const (
 type trace struct{ d time.Duration }
 
 func (t trace) rate(topic string, at time.Duration) float64 {
-	f := float64(at) / float64(t.d)
+	from, to := t.spike()
 	switch {
-	case f >= 0.85:
+	case at >= t.producing():
 		return 0
 	case topic == "cold":
 		return 15
-	case f >= 0.25 && f < 0.45:
+	case at >= from && at < to:
 		return 100
 	default:
 		return 25
 	}
 }
+
+// spike is when the hot pipeline's spike begins and ends.
+func (t trace) spike() (from, to time.Duration) { return t.d * 25 / 100, t.d * 45 / 100 }
 
 // producing is how long the producer writes.
 func (t trace) producing() time.Duration { return t.d * 85 / 100 }
@@ -119,12 +122,13 @@ func runEmbedded(ctx context.Context, o options, stdout, stderr io.Writer) error
 	brokers := kc.ListenAddrs()
 
 	// The job, and the JobManager serving it.
-	job, err := livejob.New(livejob.Config{
+	jobCfg := livejob.Config{
 		JobID: embeddedJobID, Name: "autopilot-demo", Pipelines: embeddedPipelines,
 		Brokers: brokers, Group: embeddedGroup,
-		CheckpointInterval: pol.CheckpointInterval, MetricRefresh: compress(10 * time.Second),
-		Logger: logger,
-	})
+		CheckpointInterval: pol.CheckpointInterval, CheckpointTimeout: 10 * pol.CheckpointInterval,
+		MetricRefresh: compress(10 * time.Second), Logger: logger,
+	}
+	job, err := livejob.New(jobCfg)
 	if err != nil {
 		return err
 	}
@@ -153,8 +157,12 @@ func runEmbedded(ctx context.Context, o options, stdout, stderr io.Writer) error
 	}
 	prodCtx, stopProd := context.WithCancel(ctx)
 	defer stopProd()
-	prodDone := make(chan error, 1)
-	go func() { prodDone <- prod.Run(prodCtx, tr.producing()) }()
+	var prodErr error
+	prodStopped := make(chan struct{})
+	go func() {
+		defer close(prodStopped)
+		prodErr = prod.Run(prodCtx, tr.producing())
+	}()
 
 	// The controller's parts.
 	client, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, RequestTimeout: 5 * time.Second, MetricNamesTTL: 2 * time.Second, Logger: logger})
@@ -199,72 +207,82 @@ func runEmbedded(ctx context.Context, o options, stdout, stderr io.Writer) error
 		observer: observer, policy: policy, actuator: flinkio.Rescale{Client: client, Job: embeddedJobID},
 		interval: pol.DecisionInterval, slo: pol.LagSLO, rates: ep.rates,
 	}
-	runCtx, stopRun := context.WithTimeout(ctx, o.duration)
+	// The run lasts o.duration and then, still controlling, until the job
+	// has caught up with everything produced, however long that takes on
+	// this machine, as long as the job makes progress (see catchUp). Its
+	// last tick observes the job caught up.
+	follow := &catchUp{progress: jobProgress(job, prod), stall: jobCfg.CheckpointTimeout, limit: 10 * pol.CatchUpTime}
+	s.finished = func(smp report.Sample) bool {
+		select {
+		case <-prodStopped:
+			return follow.done(smp.Time, smp.Elapsed >= o.duration)
+		default:
+			return false
+		}
+	}
+	runCtx, stopRun := context.WithTimeout(ctx, o.duration+follow.limit+2*pol.DecisionInterval)
 	s.loop(runCtx)
 	stopRun()
 	interrupted := ctx.Err() != nil
 	stopProd()
-	if err := <-prodDone; err != nil {
-		logger.Warn("producer", "err", err)
+	<-prodStopped
+	if prodErr != nil {
+		logger.Warn("producer", "err", prodErr)
+	}
+	var findings []string
+	if f := follow.finding(); f != "" && !interrupted {
+		findings = append(findings, f)
 	}
 
-	// The end: wait for the job to catch up (not after Ctrl-C), review
-	// the checkpoints, drain.
+	// The end: review the checkpoints, drain, and account for every record
+	// once the job has stopped, with the end offsets read from Kafka then.
 	end := context.WithoutCancel(ctx)
-	if !interrupted {
-		catchUp(ctx, job, prod, 5*time.Second)
-	}
 	s.advise(end)
 	placement := s.placementReport()
 	fmt.Fprintln(stdout)
 	d := s.drainJob(end, o.drainTimeout, filepath.Join(o.out, "drain"))
-	stopAfter := time.NewTimer(5 * time.Second)
-	defer stopAfter.Stop()
-	select { // the job flushes what is in flight and commits its positions
-	case err := <-jobDone:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			logger.Warn("job", "err", err)
-		}
-	case <-stopAfter.C:
-		stopJob()
-		<-jobDone
+	if waitJob(srv, jobDone, stopJob, o.drainTimeout, logger) {
+		findings = append(findings, fmt.Sprintf("job: it did not stop within %s of the drain; its tasks were dropped", o.drainTimeout))
 	}
-	st := job.Stats()
-	produced := int64(0)
-	for _, n := range prod.Produced() {
-		produced += n
-	}
-	var end0, committed int64
-	for _, p := range st.Pipelines {
-		end0 += max(0, p.End)
-		committed += p.Committed
-	}
+	ends, endsErr := endOffsets(end, lag)
+	recs, recFindings := accountRecords(sum(prod.Produced()), sum(prod.Failed()), job.Stats(), ends, endsErr)
 	return s.finish(report.Summary{
 		Mode: report.ModeEmbedded, Job: "autopilot-demo", Duration: time.Since(s.start),
 		TimeScale: timeScale, Placement: placement, Drain: d, Interrupted: interrupted,
-		Records: report.Records{
-			Known: true, Produced: produced, Processed: st.Processed, Replayed: st.Replayed,
-			Lost: st.Lost + max(0, produced-end0), LeftInKafka: max(0, end0-committed),
-		},
+		Records: recs, Findings: append(findings, recFindings...),
 	})
 }
 
-// catchUp waits until the job has read everything produced, or timeout.
-func catchUp(ctx context.Context, job *livejob.Job, prod *livejob.Producer, timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		var produced, pos int64
-		for _, n := range prod.Produced() {
-			produced += n
-		}
-		for _, p := range job.Stats().Pipelines {
-			pos += p.Position
-		}
-		if pos >= produced {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+// waitJob waits for the job to stop. A job the drain (or its fallback
+// cancel) ended on the JobManager stops within a poll, once it has flushed
+// and committed; one still running there is stopped at once, its tasks
+// dropped, and so is one that has not stopped within timeout: waitJob
+// reports whether that happened.
+func waitJob(srv *flinktest.Server, jobDone <-chan error, stopJob context.CancelFunc, timeout time.Duration, logger *slog.Logger) (timedOut bool) {
+	if st, err := srv.JobState(embeddedJobID); err != nil || !st.IsGloballyTerminal() {
+		stopJob()
 	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	var err error
+	select {
+	case err = <-jobDone:
+	case <-t.C:
+		stopJob()
+		err, timedOut = <-jobDone, true
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Warn("job", "err", err)
+	}
+	return timedOut
+}
+
+func sum(m map[string]int64) int64 {
+	n := int64(0)
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
 
 // embeddedRates measures the embedded pipelines' rates from what the

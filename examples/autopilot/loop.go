@@ -43,8 +43,12 @@ type session struct {
 	interval time.Duration
 	slo      time.Duration
 	rates    rates
+	// finished, when set, is asked after every tick with its sample:
+	// true ends the loop then.
+	finished func(report.Sample) bool
 
 	mu       sync.Mutex
+	stop     context.CancelFunc // ends the loop
 	start    time.Time
 	last     *autoscale.Observation
 	prev     *autoscale.Observation
@@ -65,8 +69,13 @@ func (s *session) observe(ctx context.Context) (autoscale.Observation, error) {
 	return obs, err
 }
 
-// loop runs the controller until ctx ends.
+// loop runs the controller until ctx ends or finished says so.
 func (s *session) loop(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.mu.Lock()
+	s.stop = cancel
+	s.mu.Unlock()
 	s.start = time.Now()
 	s.placers = []*placer{{name: "flink-default", alloc: slotalloc.FlinkDefault{}}, {name: "flinkscale-default", alloc: &slotalloc.Default{}}}
 	ctrl, err := autoscale.NewController(autoscale.ControllerConfig{
@@ -112,6 +121,9 @@ func (s *session) step(rec autoscale.Record) {
 		for _, p := range s.placers {
 			p.place(*s.last, rec.Decision.Targets)
 		}
+	}
+	if s.finished != nil && s.finished(smp) {
+		s.stop()
 	}
 }
 

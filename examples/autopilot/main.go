@@ -18,6 +18,11 @@
 //	go run ./examples/autopilot                 # about a minute
 //	go run ./examples/autopilot -duration 20s   # shorter
 //
+// The embedded run lasts -duration and then, still controlling, until the
+// job has caught up with what was produced (as long as it makes progress:
+// on a loaded machine that takes longer), so that it drains a job with
+// nothing left to read.
+//
 // It prints one status line per controller tick and a summary, and
 // writes chart.svg, decisions.jsonl and summary.json into -out
 // (./autopilot-out).
@@ -87,7 +92,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	var brokers string
 	fs := flag.NewFlagSet("autopilot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.DurationVar(&o.duration, "duration", 0, "how long to run (embedded default 60s; real default: until Ctrl-C)")
+	fs.DurationVar(&o.duration, "duration", 0, "how long to run (embedded default 60s, then on until the job has caught up; real default: until Ctrl-C)")
 	fs.StringVar(&o.out, "out", "autopilot-out", "directory for chart.svg, decisions.jsonl, summary.json (and the drain record)")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
 	fs.StringVar(&o.flinkURL, "flink-url", "", "real mode: the JobManager REST URL, e.g. https://flink-jm:8081")

@@ -49,6 +49,20 @@ func readSummary(t *testing.T, dir string) report.Summary {
 	return s
 }
 
+// logOnFailure logs the run's output and decisions when the test fails,
+// so that a failure seen once on a loaded machine can be understood.
+func logOnFailure(t *testing.T, stdout *bytes.Buffer, dir string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		t.Logf("stdout:\n%s", stdout.String())
+		if b, err := os.ReadFile(filepath.Join(dir, "decisions.jsonl")); err == nil {
+			t.Logf("decisions.jsonl:\n%s", b)
+		}
+	})
+}
+
 func hot(s report.Sample) (report.PipelineSample, bool) {
 	for _, p := range s.Pipelines {
 		if p.Name == "hot" {
@@ -61,14 +75,16 @@ func hot(s report.Sample) (report.PipelineSample, bool) {
 // The main job, end to end on embedded Kafka and Flink, on a short run:
 // the spike raises the backlog, the controller scales the hot pipeline up,
 // the lag comes back below the SLO, the drain confirms a savepoint, and
-// every record produced was processed, none lost.
+// every record produced was processed, none lost, none left.
 func TestEmbeddedEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole demo for 20 s")
 	}
+	const duration = 20 * time.Second
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"-duration", "20s", "-out", dir}, &stdout, &stderr)
+	code := run(context.Background(), []string{"-duration", duration.String(), "-out", dir}, &stdout, &stderr)
+	logOnFailure(t, &stdout, dir)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
@@ -76,16 +92,26 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 	sum := readSummary(t, dir)
 	t.Logf("summary: %+v", sum)
 
-	// Backlog rises during the spike (from 25% to 45% of the run).
-	var peak float64
+	// The backlog rises with the spike: its peak comes after the spike
+	// begins, and before that it stays well below the peak. (The trace's
+	// phases, not wall-clock windows: how fast the job drains the backlog,
+	// and how much a rescale's rewind adds to it, depend on the machine.)
+	spikeFrom, _ := trace{d: duration}.spike()
+	var peak, before float64
 	var peakAt time.Duration
 	for _, s := range ticks {
-		if p, ok := hot(s); ok && p.BacklogKnown && p.Backlog > peak {
+		p, ok := hot(s)
+		switch {
+		case !ok || !p.BacklogKnown:
+		case s.Elapsed < spikeFrom:
+			before = max(before, p.Backlog)
+		case p.Backlog > peak:
 			peak, peakAt = p.Backlog, s.Elapsed
 		}
 	}
-	if peak < 1000 || peakAt < 4*time.Second || peakAt > 14*time.Second {
-		t.Errorf("hot backlog peaked at %.0f records at %s; want a rise during the spike (5s-9s)", peak, peakAt)
+	if peak < 1000 || before >= peak/2 {
+		t.Errorf("hot backlog peaked at %.0f records at %s, %.0f before the spike began at %s; want a rise with the spike",
+			peak, peakAt, before, spikeFrom)
 	}
 	// The controller scales the hot pipeline up.
 	scaledUp := false
@@ -102,7 +128,14 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 	if !scaledUp || sum.Rescales < 1 {
 		t.Errorf("no scale-up of the hot pipeline (%d rescales)", sum.Rescales)
 	}
-	// The lag recovers below the SLO before the end.
+	// The lag recovers below the SLO before the end: the run goes on
+	// after -duration until the job has caught up, unless it stops making
+	// progress (then a finding says so).
+	for _, f := range sum.Findings {
+		if strings.HasPrefix(f, "catch-up:") {
+			t.Errorf("%s", f)
+		}
+	}
 	last := ticks[len(ticks)-1]
 	for _, p := range last.Pipelines {
 		if !p.LagKnown || p.Lag > sum.SLO {
@@ -116,10 +149,11 @@ func TestEmbeddedEndToEnd(t *testing.T) {
 	if !strings.Contains(stdout.String(), "savepoint "+sum.Drain.Savepoint) {
 		t.Errorf("the savepoint location is not printed")
 	}
-	// Nothing is lost.
+	// Nothing is lost, nothing is left: Kafka holds what was produced,
+	// and all of it was processed.
 	r := sum.Records
-	if !r.Known || r.Produced == 0 || r.Produced != r.Processed || r.Lost != 0 || r.LeftInKafka != 0 {
-		t.Errorf("records %+v: want produced == processed, 0 lost, 0 left", r)
+	if !r.Known || r.Produced == 0 || r.InKafka != r.Produced || r.Processed != r.Produced || r.Lost != 0 || r.LeftInKafka != 0 {
+		t.Errorf("records %+v: want produced == in Kafka == processed, 0 lost, 0 left", r)
 	}
 	for _, f := range []string{"chart.svg", "decisions.jsonl", "summary.json", "ticks.jsonl"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
@@ -139,6 +173,7 @@ func TestInterrupt(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
 	code := run(ctx, []string{"-out", dir}, &stdout, &stderr)
+	logOnFailure(t, &stdout, dir)
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("took %s after Ctrl-C at 3s", took)
 	}
@@ -149,8 +184,8 @@ func TestInterrupt(t *testing.T) {
 	if !sum.Interrupted || sum.Drain.State != "drained" || sum.Drain.Savepoint == "" {
 		t.Errorf("interrupted %v, drain %+v", sum.Interrupted, sum.Drain)
 	}
-	if r := sum.Records; r.Lost != 0 || r.Processed+r.LeftInKafka != r.Produced {
-		t.Errorf("records %+v: processed + left in Kafka should be produced", r)
+	if r := sum.Records; r.Lost != 0 || r.InKafka != r.Produced || r.Processed+r.LeftInKafka != r.InKafka {
+		t.Errorf("records %+v: processed + left in Kafka should be what Kafka holds, and that what was produced", r)
 	}
 }
 

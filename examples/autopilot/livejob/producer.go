@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -25,8 +26,9 @@ type ProducerConfig struct {
 	// Brokers are the Kafka bootstrap addresses. Required.
 	Brokers []string
 	// Sarama configures the producer's client. Default: sarama.NewConfig()
-	// with Version V2_8_0_0, acks from all in-sync replicas and
-	// Return.Successes (a SyncProducer needs it).
+	// with Version V2_8_0_0, acks from all in-sync replicas, idempotence
+	// (so a retried send is not written twice, and Produced counts what
+	// Kafka holds) and Return.Successes (a SyncProducer needs it).
 	Sarama *sarama.Config
 	// Topics maps each topic to its partition count. Required.
 	Topics map[string]int
@@ -48,6 +50,7 @@ type Producer struct {
 
 	mu       sync.Mutex
 	produced map[string]int64
+	failed   map[string]int64
 	seq      uint64
 }
 
@@ -73,6 +76,8 @@ func NewProducer(cfg ProducerConfig) (*Producer, error) {
 		cfg.Sarama = sarama.NewConfig()
 		cfg.Sarama.Version = sarama.V2_8_0_0
 		cfg.Sarama.Producer.RequiredAcks = sarama.WaitForAll
+		cfg.Sarama.Producer.Idempotent = true // a retried send is written once
+		cfg.Sarama.Net.MaxOpenRequests = 1    // as sarama requires for idempotence
 	}
 	cfg.Sarama.Producer.Return.Successes = true
 	cfg.Sarama.Producer.Partitioner = sarama.NewManualPartitioner
@@ -85,18 +90,23 @@ func NewProducer(cfg ProducerConfig) (*Producer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Producer{cfg: cfg, produced: map[string]int64{}}, nil
+	return &Producer{cfg: cfg, produced: map[string]int64{}, failed: map[string]int64{}}, nil
 }
 
 // Produced returns the records Kafka acknowledged per topic.
 func (p *Producer) Produced() map[string]int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[string]int64, len(p.produced))
-	for k, v := range p.produced {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(p.produced)
+}
+
+// Failed returns the records whose send failed, per topic. Kafka may
+// have written some of them all the same (a failure reported after the
+// write).
+func (p *Producer) Failed() map[string]int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.failed)
 }
 
 // Run writes records until ctx ends or until is reached (zero: no end),
@@ -155,7 +165,7 @@ func (p *Producer) Run(ctx context.Context, until time.Duration) error {
 			continue
 		}
 		err := prod.SendMessages(msgs)
-		ok := map[string]int64{}
+		ok, bad := map[string]int64{}, map[string]int64{}
 		var pe sarama.ProducerErrors
 		switch {
 		case err == nil:
@@ -168,7 +178,9 @@ func (p *Producer) Run(ctx context.Context, until time.Duration) error {
 				failed[e.Msg] = true
 			}
 			for _, m := range msgs {
-				if !failed[m] {
+				if failed[m] {
+					bad[m.Topic]++
+				} else {
 					ok[m.Topic]++
 				}
 			}
@@ -179,6 +191,9 @@ func (p *Producer) Run(ctx context.Context, until time.Duration) error {
 		p.mu.Lock()
 		for t, n := range ok {
 			p.produced[t] += n
+		}
+		for t, n := range bad {
+			p.failed[t] += n
 		}
 		p.mu.Unlock()
 	}

@@ -44,7 +44,7 @@ func ExampleWriteSummary() {
 		Mode: report.ModeEmbedded, Job: "autopilot", Duration: 60 * time.Second, TimeScale: 30, Ticks: 120,
 		Rescales: 2, SLO: 2 * time.Second, SLOViolation: 8 * time.Second, SlotSeconds: 420, PeakSlots: 11,
 		MaxLag:  4 * time.Second,
-		Records: report.Records{Known: true, Produced: 180000, Processed: 179800, Replayed: 2400, LeftInKafka: 200},
+		Records: report.Records{Known: true, Produced: 180000, InKafka: 180000, Processed: 179800, Replayed: 2400, LeftInKafka: 200},
 		Placement: []report.Placement{
 			{Allocator: "default", TaskManagers: 3, Tasks: 33, MaxTasks: 11, Imbalance: 1, Moved: 6},
 			{Allocator: "flink", TaskManagers: 3, Tasks: 33, MaxTasks: 14, Spread: 6, Imbalance: 1.27, Moved: 19},

@@ -16,20 +16,32 @@ const (
 
 // Records are the job's record accounting. They are only known in embedded
 // mode, where the demo owns the producers and the sinks (Known is false in
-// real mode). It is a plain value.
+// real mode). Kafka's figures (InKafka, LeftInKafka) come from the end
+// offsets read after the producer and the job stopped. It is a plain value.
 type Records struct {
 	// Known reports whether the figures were measured.
 	Known bool `json:"known"`
-	// Produced counts the records written to Kafka.
+	// Produced counts the records Kafka acknowledged to the producer.
 	Produced int64 `json:"produced"`
+	// InKafka counts the records Kafka holds at the end: the sum of the
+	// partitions' end offsets (the topics start empty). It equals Produced
+	// unless a send's outcome was misreported to the producer (a retry
+	// that wrote a batch twice, a failure that was written after all).
+	InKafka int64 `json:"inKafka"`
 	// Processed counts the distinct records that reached the sinks.
 	Processed int64 `json:"processed"`
 	// Replayed counts the records processed again after a restart rewound
 	// the job to its last checkpoint.
 	Replayed int64 `json:"replayed"`
-	// Lost counts the records read but never processed; it should be 0.
+	// Lost counts the records below the committed positions (where the job
+	// resumes from its savepoint or checkpoint) that no sink processed:
+	// records the job skipped. It should be 0. Records still in Kafka are
+	// never lost: they are LeftInKafka.
 	Lost int64 `json:"lost"`
-	// LeftInKafka counts the records still unread when the run ended.
+	// LeftInKafka counts the records at or above the committed positions:
+	// what the job, resumed, would still read. After a drain that fell
+	// back to cancelling the job, the records processed since its last
+	// checkpoint count here too: a resumed job reads them again.
 	LeftInKafka int64 `json:"leftInKafka"`
 }
 

@@ -15,7 +15,7 @@ func fullSummary() report.Summary {
 		Mode: report.ModeEmbedded, Job: "autopilot", Duration: 60100 * time.Millisecond, TimeScale: 30,
 		Ticks: 120, Rescales: 3, SLO: 2 * time.Second, SLOViolation: 8 * time.Second,
 		SlotSeconds: 312.5, PeakSlots: 12, MaxLag: 5300 * time.Millisecond,
-		Records: report.Records{Known: true, Produced: 1234567, Processed: 1234447, Replayed: 3400, Lost: 0, LeftInKafka: 120},
+		Records: report.Records{Known: true, Produced: 1234567, InKafka: 1234567, Processed: 1234447, Replayed: 3400, Lost: 0, LeftInKafka: 120},
 		Placement: []report.Placement{
 			{Allocator: "default", TaskManagers: 3, Tasks: 36, MaxTasks: 12, Spread: 0, Imbalance: 1, Moved: 4},
 			{Allocator: "flink", TaskManagers: 3, Tasks: 36, MaxTasks: 16, Spread: 8, Imbalance: 1.33, Moved: 20},
@@ -34,6 +34,8 @@ func TestWriteSummary(t *testing.T) {
 	}
 	noSavepoint := real
 	noSavepoint.Drain = report.Drain{Attempted: true, State: "failed", Reason: "savepoint timed out", Took: time.Minute}
+	misreported := fullSummary()
+	misreported.Records.InKafka = misreported.Records.Produced + 2
 	for _, c := range []struct {
 		name    string
 		in      report.Summary
@@ -54,6 +56,11 @@ func TestWriteSummary(t *testing.T) {
 			"done, savepoint at file:///tmp/sp/savepoint-1 (took 2.3 s)",
 			"interrupted    yes",
 		},
+		notWant: []string{"Kafka holds"},
+	}, {
+		name: "Kafka holds more than the producer counted",
+		in:   misreported,
+		want: []string{"lost 0, left in Kafka 120 (Kafka holds 1,234,569)"},
 	}, {
 		name:    "real",
 		in:      real,

@@ -99,8 +99,12 @@ func recordsText(r Records, mode string) string {
 		}
 		return "not measured"
 	}
-	return fmt.Sprintf("produced %s, processed %s, replayed %s, lost %s, left in Kafka %s",
+	s := fmt.Sprintf("produced %s, processed %s, replayed %s, lost %s, left in Kafka %s",
 		group(r.Produced), group(r.Processed), group(r.Replayed), group(r.Lost), group(r.LeftInKafka))
+	if r.InKafka != r.Produced {
+		s += fmt.Sprintf(" (Kafka holds %s)", group(r.InKafka))
+	}
+	return s
 }
 
 // group writes n with thousands separators: 1234567 -> "1,234,567".
