@@ -117,7 +117,7 @@ func (s *session) step(rec autoscale.Record) {
 	}); err != nil {
 		s.log.Warn("write decisions.jsonl", "err", err)
 	}
-	if rec.Applied && s.last != nil {
+	if (rec.Applied || rec.DryRun) && s.last != nil { // a dry run previews the placement
 		for _, p := range s.placers {
 			p.place(*s.last, rec.Decision.Targets)
 		}
