@@ -86,12 +86,3 @@ func (e *env) drainer(t *testing.T, mod ...func(*flinkdrain.Config)) *flinkdrain
 	}
 	return d
 }
-
-// states lists an operation's states, from Requested on.
-func states(op drain.Operation) []drain.State {
-	out := []drain.State{drain.Requested}
-	for _, s := range op.History {
-		out = append(out, s.To)
-	}
-	return out
-}
