@@ -2,23 +2,11 @@ package adaptivetimeout
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
-)
 
-// defaultRow is one documented default: the field, the text after
-// "Default:" in its godoc, and the value in effect when it is left zero.
-type defaultRow struct {
-	field, doc string
-	got, want  any
-}
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
+)
 
 // TestConfigDefaults checks every field documented with "Default: X" of
 // Config, Fixed, BeamLoop and BatchLoop against X, as the zero value's
@@ -36,30 +24,30 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	lo, hi := (&Default{}).Bounds()
 	batch := BatchLoop{}.withDefaults()
-	tables := map[string][]defaultRow{
+	tables := map[string][]docdefaults.Row{
 		"Config": {
-			{"MinWait", "0, the loop only looks whether an idle reader holds a record", lo, time.Duration(0)},
-			{"MaxWait", "DefaultMaxWait (50ms)", hi, 50 * time.Millisecond},
-			{"Headroom", "DefaultHeadroom (1.5)", cfg.Headroom, 1.5},
-			{"Margin", "DefaultMargin (1ms)", cfg.Margin, time.Millisecond},
-			{"RateWindow", "DefaultRateWindow (1s)", cfg.RateWindow, time.Second},
-			{"Smoothing", "DefaultSmoothing (0.25)", cfg.Smoothing, 0.25},
+			{Field: "MinWait", Doc: "0, the loop only looks whether an idle reader holds a record", Got: lo, Want: time.Duration(0)},
+			{Field: "MaxWait", Doc: "DefaultMaxWait (50ms)", Got: hi, Want: 50 * time.Millisecond},
+			{Field: "Headroom", Doc: "DefaultHeadroom (1.5)", Got: cfg.Headroom, Want: 1.5},
+			{Field: "Margin", Doc: "DefaultMargin (1ms)", Got: cfg.Margin, Want: time.Millisecond},
+			{Field: "RateWindow", Doc: "DefaultRateWindow (1s)", Got: cfg.RateWindow, Want: time.Second},
+			{Field: "Smoothing", Doc: "DefaultSmoothing (0.25)", Got: cfg.Smoothing, Want: 0.25},
 		},
 		"Fixed": {
-			{"Wait", "BeamDequeueTimeout (10ms)", Fixed{}.NewReader().Next(time.Time{}, Outcome{}), 10 * time.Millisecond},
+			{Field: "Wait", Doc: "BeamDequeueTimeout (10ms)", Got: Fixed{}.NewReader().Next(time.Time{}, Outcome{}), Want: 10 * time.Millisecond},
 		},
 		"BeamLoop": {
-			{"Sleep", "BeamIdleSleep (50ms)", beamLoopSleep(t), 50 * time.Millisecond},
+			{Field: "Sleep", Doc: "BeamIdleSleep (50ms)", Got: beamLoopSleep(t), Want: 50 * time.Millisecond},
 		},
 		"BatchLoop": {
-			{"Batch", "DefaultBatch (500)", batch.Batch, 500},
-			{"MaxBatch", "4 x Batch", batch.MaxBatch, 2000},
-			{"MaxVisit", "DefaultMaxVisit (10ms)", batch.MaxVisit, 10 * time.Millisecond},
-			{"IdleWait", "DefaultIdleWait (50ms)", batch.IdleWait, 50 * time.Millisecond},
+			{Field: "Batch", Doc: "DefaultBatch (500)", Got: batch.Batch, Want: 500},
+			{Field: "MaxBatch", Doc: "4 x Batch", Got: batch.MaxBatch, Want: 2000},
+			{Field: "MaxVisit", Doc: "DefaultMaxVisit (10ms)", Got: batch.MaxVisit, Want: 10 * time.Millisecond},
+			{Field: "IdleWait", Doc: "DefaultIdleWait (50ms)", Got: batch.IdleWait, Want: 50 * time.Millisecond},
 		},
 	}
 	for typ, rows := range tables {
-		checkDefaults(t, typ, rows)
+		docdefaults.Check(t, ".", typ, rows)
 	}
 }
 
@@ -92,69 +80,3 @@ func (*sleepSource) Wait(_ context.Context, _ int, _ time.Duration) (Ready, erro
 func (*sleepSource) Emit(context.Context, int, int) error             { return nil }
 func (*sleepSource) WaitAny(context.Context, time.Duration) error     { return nil }
 func (s *sleepSource) Sleep(_ context.Context, d time.Duration) error { s.slept = d; return errSlept }
-
-// checkDefaults checks rows against the godoc of typ's fields: every field
-// documenting a default has a row with that text, and its value is the
-// expected one.
-func checkDefaults(t *testing.T, typ string, rows []defaultRow) {
-	t.Helper()
-	docs := documentedDefaults(t, typ)
-	for _, r := range rows {
-		if docs[r.field] != r.doc {
-			t.Errorf("%s.%s: godoc says Default: %q, the table %q", typ, r.field, docs[r.field], r.doc)
-		}
-		delete(docs, r.field)
-		if !reflect.DeepEqual(r.got, r.want) {
-			t.Errorf("%s.%s: default is %v, documented %q (%v)", typ, r.field, r.got, r.doc, r.want)
-		}
-	}
-	for f, d := range docs {
-		t.Errorf("%s.%s documents Default: %q and has no row", typ, f, d)
-	}
-}
-
-var defaultRE = regexp.MustCompile(`Defaults?: (.*?)\.(\s|$)`)
-
-// documentedDefaults returns, per field of struct type typ declared in the
-// package's non-test files, the text after "Default:" in its godoc, up to
-// the end of that sentence.
-func documentedDefaults(t *testing.T, typ string) map[string]string {
-	t.Helper()
-	files, _ := filepath.Glob("*.go")
-	fset := token.NewFileSet()
-	out := map[string]string{}
-	found := false
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || ts.Name.Name != typ {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				return false
-			}
-			found = true
-			for _, fld := range st.Fields.List {
-				m := defaultRE.FindStringSubmatch(strings.Join(strings.Fields(fld.Doc.Text()), " "))
-				for _, id := range fld.Names {
-					if m != nil {
-						out[id.Name] = m[1]
-					}
-				}
-			}
-			return false
-		})
-	}
-	if !found {
-		t.Fatalf("no struct type %s in the package", typ)
-	}
-	return out
-}

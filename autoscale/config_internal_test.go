@@ -3,44 +3,12 @@ package autoscale
 import (
 	"context"
 	"log/slog"
-	"math"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
-
-// setting is one documented default: a Config field and the value it
-// takes when left zero.
-type setting struct {
-	field     string
-	got, want any
-}
-
-// checkDefaults compares each setting, floats within 1e-12, and checks
-// that the table names every field of cfg, so that a new field cannot go
-// without a tested default.
-func checkDefaults(t *testing.T, cfg any, table []setting) {
-	t.Helper()
-	typ := reflect.TypeOf(cfg)
-	var names []string
-	for _, s := range table {
-		names = append(names, s.field)
-		g, gok := s.got.(float64)
-		w, wok := s.want.(float64)
-		if gok && wok && math.Abs(g-w) <= 1e-12 {
-			continue
-		}
-		if !reflect.DeepEqual(s.got, s.want) {
-			t.Errorf("%s.%s: the zero value means %v, its doc says %v", typ.Name(), s.field, s.got, s.want)
-		}
-	}
-	for i := range typ.NumField() {
-		if f := typ.Field(i); f.IsExported() && !slices.Contains(names, f.Name) {
-			t.Errorf("%s.%s has no row in the defaults table", typ.Name(), f.Name)
-		}
-	}
-}
 
 // Every documented default of the zero ControllerConfig (Observer and
 // Policy are required).
@@ -51,16 +19,16 @@ func TestControllerConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	dry, isDry := c.cfg.Actuator.(*DryRun)
-	checkDefaults(t, ControllerConfig{}, []setting{
-		{"Observer", c.cfg.Observer != nil, true},
-		{"Policy", c.cfg.Policy, Static{}},
-		{"Actuator", isDry && dry.MaxDecisions == 0 && dry.RecordsOnly(), true}, // a *DryRun at its defaults
-		{"Interval", c.cfg.Interval, time.Minute},
-		{"HistorySize", c.cfg.HistorySize, 100},
-		{"Clock", c.cfg.Clock, Clock(realClock{})},
-		{"Logger", c.cfg.Logger.Handler(), slog.Handler(slog.DiscardHandler)},
-		{"OnStep", c.cfg.OnStep == nil, true},
-	})
+	docdefaults.Check(t, ".", "ControllerConfig", []docdefaults.Row{
+		{Field: "Observer", Got: c.cfg.Observer != nil, Want: true},
+		{Field: "Policy", Got: c.cfg.Policy, Want: Static{}},
+		{Field: "Actuator", Doc: "a *DryRun (with its default MaxDecisions), which only records them", Got: isDry && dry.MaxDecisions == 0 && dry.RecordsOnly(), Want: true}, // a *DryRun at its defaults
+		{Field: "Interval", Doc: "60 s, as the operator samples", Got: c.cfg.Interval, Want: time.Minute},
+		{Field: "HistorySize", Doc: "100", Got: c.cfg.HistorySize, Want: 100},
+		{Field: "Clock", Doc: "the real clock", Got: c.cfg.Clock, Want: Clock(realClock{})},
+		{Field: "Logger", Doc: "discard", Got: c.cfg.Logger.Handler(), Want: slog.Handler(slog.DiscardHandler)},
+		{Field: "OnStep", Got: c.cfg.OnStep == nil, Want: true},
+	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
 }
 
 // Every documented default of the zero DryRun.
@@ -71,7 +39,9 @@ func TestDryRunDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	checkDefaults(t, DryRun{}, []setting{{"MaxDecisions", len(dry.Decisions()), 1000}})
+	docdefaults.Check(t, ".", "DryRun", []docdefaults.Row{
+		{Field: "MaxDecisions", Doc: "1000", Got: len(dry.Decisions()), Want: 1000},
+	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
 }
 
 // resolvedDefault returns the options a zero DefaultConfig resolves to,
@@ -95,19 +65,19 @@ func resolvedDefault(t *testing.T) defaultOpts {
 // Every documented default of the zero DefaultConfig.
 func TestDefaultConfigDefaults(t *testing.T) {
 	o := resolvedDefault(t)
-	checkDefaults(t, DefaultConfig{}, []setting{
-		{"LagSLO", o.slo, 2 * time.Minute},
-		{"TargetUtilization", o.utilization, 0.9},
-		{"CatchUpTime", o.catchUp, 10 * time.Minute},
-		{"RestartCost", o.restartCost, 15 * time.Minute},
-		{"RestartDowntime", o.downtime, 30 * time.Second},
-		{"CheckpointInterval", o.checkpoint, 60 * time.Second},
-		{"MetricRefresh", o.refresh, 10 * time.Second},
-		{"DecisionInterval", o.interval, 60 * time.Second},
-		{"TrendWindow", o.trendWindow, time.Hour},
-		{"MaxHorizon", o.maxHorizon, 2 * time.Hour},
-		{"MaxParallelism", o.maxParallelism, 0},
-	})
+	docdefaults.Check(t, ".", "DefaultConfig", []docdefaults.Row{
+		{Field: "LagSLO", Doc: "2 min", Got: o.slo, Want: 2 * time.Minute},
+		{Field: "TargetUtilization", Doc: "0.9", Got: o.utilization, Want: 0.9},
+		{Field: "CatchUpTime", Doc: "10 min", Got: o.catchUp, Want: 10 * time.Minute},
+		{Field: "RestartCost", Doc: "15 min", Got: o.restartCost, Want: 15 * time.Minute},
+		{Field: "RestartDowntime", Doc: "30 s", Got: o.downtime, Want: 30 * time.Second},
+		{Field: "CheckpointInterval", Doc: "60 s", Got: o.checkpoint, Want: 60 * time.Second},
+		{Field: "MetricRefresh", Doc: "10 s", Got: o.refresh, Want: 10 * time.Second},
+		{Field: "DecisionInterval", Doc: "60 s", Got: o.interval, Want: 60 * time.Second},
+		{Field: "TrendWindow", Doc: "1 h", Got: o.trendWindow, Want: time.Hour},
+		{Field: "MaxHorizon", Doc: "2 h", Got: o.maxHorizon, Want: 2 * time.Hour},
+		{Field: "MaxParallelism", Doc: "0, no bound of its own", Got: o.maxParallelism, Want: 0},
+	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
 }
 
 // resolvedOperator returns the options a zero OperatorConfig resolves to,
@@ -132,24 +102,24 @@ func resolvedOperator(t *testing.T) opts {
 // Every documented default of the zero OperatorConfig: the operator's own.
 func TestOperatorConfigDefaults(t *testing.T) {
 	o := resolvedOperator(t)
-	checkDefaults(t, OperatorConfig{}, []setting{
-		{"MetricsWindow", o.window, 15 * time.Minute},
-		{"Stabilization", o.stabilization, 5 * time.Minute},
-		{"TargetUtilization", o.target, 0.7},
+	docdefaults.Check(t, ".", "OperatorConfig", []docdefaults.Row{
+		{Field: "MetricsWindow", Doc: "15 min", Got: o.window, Want: 15 * time.Minute},
+		{Field: "Stabilization", Doc: "5 min", Got: o.stabilization, Want: 5 * time.Minute},
+		{Field: "TargetUtilization", Doc: "0.7", Got: o.target, Want: 0.7},
 		// The boundary shows in the bounds it defaults: 0.7 -/+ 0.3.
-		{"UtilizationBoundary", o.utilMax - o.target, 0.3},
-		{"UtilizationMin", o.utilMin, 0.4},
-		{"UtilizationMax", o.utilMax, 1.0},
-		{"BacklogThreshold", o.backlogThreshold, 5 * time.Minute},
-		{"CatchUpDuration", o.catchUp, 30 * time.Minute},
-		{"RestartTime", o.restart, 5 * time.Minute},
-		{"ObservedTPRLagThreshold", o.observeLag, 30 * time.Second},
-		{"ObservedTPRSwitch", o.switchThreshold, 0.15},
-		{"ObservedTPRMinObservations", o.minObs, 2},
-		{"MaxScaleDownFactor", o.maxDown, 0.6},
-		{"MaxScaleUpFactor", o.maxUp, 100000.0},
-		{"VertexMinParallelism", o.vertexMin, 1},
-		{"VertexMaxParallelism", o.vertexMax, 200},
-		{"ScaleDownInterval", o.scaleDownInterval, time.Hour},
-	})
+		{Field: "UtilizationBoundary", Doc: "0.3", Got: o.utilMax - o.target, Want: 0.3},
+		{Field: "UtilizationMin", Doc: "TargetUtilization - UtilizationBoundary (0.4)", Got: o.utilMin, Want: 0.4},
+		{Field: "UtilizationMax", Doc: "TargetUtilization + UtilizationBoundary (1.0)", Got: o.utilMax, Want: 1.0},
+		{Field: "BacklogThreshold", Doc: "5 min", Got: o.backlogThreshold, Want: 5 * time.Minute},
+		{Field: "CatchUpDuration", Doc: "30 min", Got: o.catchUp, Want: 30 * time.Minute},
+		{Field: "RestartTime", Doc: "5 min", Got: o.restart, Want: 5 * time.Minute},
+		{Field: "ObservedTPRLagThreshold", Doc: "30 s", Got: o.observeLag, Want: 30 * time.Second},
+		{Field: "ObservedTPRSwitch", Doc: "0.15", Got: o.switchThreshold, Want: 0.15},
+		{Field: "ObservedTPRMinObservations", Doc: "2", Got: o.minObs, Want: 2},
+		{Field: "MaxScaleDownFactor", Doc: "0.6", Got: o.maxDown, Want: 0.6},
+		{Field: "MaxScaleUpFactor", Doc: "100000", Got: o.maxUp, Want: 100000.0},
+		{Field: "VertexMinParallelism", Doc: "1", Got: o.vertexMin, Want: 1},
+		{Field: "VertexMaxParallelism", Doc: "200", Got: o.vertexMax, Want: 200},
+		{Field: "ScaleDownInterval", Doc: "1 h", Got: o.scaleDownInterval, Want: time.Hour},
+	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
 }

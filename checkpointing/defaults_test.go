@@ -1,24 +1,11 @@
 package checkpointing
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"reflect"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
-)
 
-// defaultRow is one documented default: the field, the text after
-// "Default:" in its godoc ("" when a neighbour's doc states it), and the
-// value in effect when the field is left zero.
-type defaultRow struct {
-	field, doc string
-	got, want  any
-}
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
+)
 
 // TestConfigDefaults checks every field documented with "Default: X" of
 // every configuration type against X, as the zero value's effective
@@ -51,68 +38,68 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	eff := Settings{}.Effective()
-	tables := map[string][]defaultRow{
+	tables := map[string][]docdefaults.Row{
 		"BundlePolicyConfig": {
-			{"MaxOverheadShare", "0.05", bundle.cfg.MaxOverheadShare, 0.05},
-			{"MaxCheckpointBytes", "256 KiB", bundle.cfg.MaxCheckpointBytes, int64(256 << 10)},
-			{"MaxSize", "100,000", bundle.cfg.MaxSize, int64(100_000)},
+			{Field: "MaxOverheadShare", Doc: "0.05", Got: bundle.cfg.MaxOverheadShare, Want: 0.05},
+			{Field: "MaxCheckpointBytes", Doc: "256 KiB", Got: bundle.cfg.MaxCheckpointBytes, Want: int64(256 << 10)},
+			{Field: "MaxSize", Doc: "100,000", Got: bundle.cfg.MaxSize, Want: int64(100_000)},
 		},
 		"CheckpointPolicyConfig": {
-			{"TimeoutHeadroom", "3", policy.cfg.TimeoutHeadroom, 3.0},
-			{"MinTimeout", "1 min", policy.cfg.MinTimeout, time.Minute},
-			{"MinPauseShare", "0.5", policy.cfg.MinPauseShare, 0.5},
-			{"MinInterval", "1 s", policy.cfg.MinInterval, time.Second},
-			{"Granularity", "1 s", policy.cfg.Granularity, time.Second},
-			{"WriteBandwidth", "50 MB/s and 1 s", policy.cfg.WriteBandwidth, 50e6},
-			{"BaseDuration", "", policy.cfg.BaseDuration, time.Second},
-			{"NearTimeout", "0.5", policy.cfg.NearTimeout, 0.5},
+			{Field: "TimeoutHeadroom", Doc: "3", Got: policy.cfg.TimeoutHeadroom, Want: 3.0},
+			{Field: "MinTimeout", Doc: "1 min", Got: policy.cfg.MinTimeout, Want: time.Minute},
+			{Field: "MinPauseShare", Doc: "0.5", Got: policy.cfg.MinPauseShare, Want: 0.5},
+			{Field: "MinInterval", Doc: "1 s", Got: policy.cfg.MinInterval, Want: time.Second},
+			{Field: "Granularity", Doc: "1 s", Got: policy.cfg.Granularity, Want: time.Second},
+			{Field: "WriteBandwidth", Doc: "50 MB/s and 1 s", Got: policy.cfg.WriteBandwidth, Want: 50e6},
+			{Field: "BaseDuration", Doc: "", Got: policy.cfg.BaseDuration, Want: time.Second}, // in WriteBandwidth's "Defaults:"
+			{Field: "NearTimeout", Doc: "0.5", Got: policy.cfg.NearTimeout, Want: 0.5},
 		},
 		"AdvisorConfig": {
-			{"Policy", "DefaultCheckpointPolicy with its defaults", advPolicy != nil && advPolicy.cfg == policy.cfg, true},
-			{"RecoveryObjective", "1 min", adv.cfg.RecoveryObjective, time.Minute},
-			{"RepeatedTimeouts", "2", adv.cfg.RepeatedTimeouts, 2},
-			{"StaleIntervals", "3", adv.cfg.StaleIntervals, 3},
-			{"GrowthThreshold", "0.25", adv.cfg.GrowthThreshold, 0.25},
-			{"MinGrowthPoints", "5", adv.cfg.MinGrowthPoints, 5},
-			{"LongAlignment", "10 s", adv.cfg.LongAlignment, 10 * time.Second},
-			{"LargeInFlight", "256 KiB", adv.cfg.LargeInFlight, int64(256 << 10)},
-			{"LargeOptions", "64 KiB", adv.cfg.LargeOptions, int64(64 << 10)},
+			{Field: "Policy", Doc: "DefaultCheckpointPolicy with its defaults", Got: advPolicy != nil && advPolicy.cfg == policy.cfg, Want: true},
+			{Field: "RecoveryObjective", Doc: "1 min", Got: adv.cfg.RecoveryObjective, Want: time.Minute},
+			{Field: "RepeatedTimeouts", Doc: "2", Got: adv.cfg.RepeatedTimeouts, Want: 2},
+			{Field: "StaleIntervals", Doc: "3", Got: adv.cfg.StaleIntervals, Want: 3},
+			{Field: "GrowthThreshold", Doc: "0.25", Got: adv.cfg.GrowthThreshold, Want: 0.25},
+			{Field: "MinGrowthPoints", Doc: "5", Got: adv.cfg.MinGrowthPoints, Want: 5},
+			{Field: "LongAlignment", Doc: "10 s", Got: adv.cfg.LongAlignment, Want: 10 * time.Second},
+			{Field: "LargeInFlight", Doc: "256 KiB", Got: adv.cfg.LargeInFlight, Want: int64(256 << 10)},
+			{Field: "LargeOptions", Doc: "64 KiB", Got: adv.cfg.LargeOptions, Want: int64(64 << 10)},
 		},
 		"OptionsConfig": {
-			{"RunnerOptions", "none", opts.Application, []string{"x"}}, // only Beam's own options are runner options
-			{"Copies", "1", opts.Copies, 1},
+			{Field: "RunnerOptions", Doc: "none", Got: opts.Application, Want: []string{"x"}}, // only Beam's own options are runner options
+			{Field: "Copies", Doc: "1", Got: opts.Copies, Want: 1},
 		},
 		"Settings": {
-			{"MaxBundleSize", "1000", eff.MaxBundleSize, int64(1000)},
-			{"MaxBundleTime", "1 s", eff.MaxBundleTime, time.Second},
-			{"FinishBundleBeforeCheckpointing", "false", eff.FinishBundleBeforeCheckpointing, false},
-			{"Interval", "0, checkpointing off (Beam's -1; the Flink key absent)", eff.Interval, time.Duration(0)},
-			{"Timeout", "10 min, Flink's default (Beam's -1)", eff.Timeout, 10 * time.Minute},
-			{"MinPause", "0 (Beam's -1)", eff.MinPause, time.Duration(0)},
-			{"MaxConcurrent", "1", eff.MaxConcurrent, 1},
-			{"Unaligned", "false", eff.Unaligned, false},
-			{"Mode", "ExactlyOnce", eff.Mode, ExactlyOnce},
+			{Field: "MaxBundleSize", Doc: "1000", Got: eff.MaxBundleSize, Want: int64(1000)},
+			{Field: "MaxBundleTime", Doc: "1 s", Got: eff.MaxBundleTime, Want: time.Second},
+			{Field: "FinishBundleBeforeCheckpointing", Doc: "false", Got: eff.FinishBundleBeforeCheckpointing, Want: false},
+			{Field: "Interval", Doc: "0, checkpointing off (Beam's -1; the Flink key absent)", Got: eff.Interval, Want: time.Duration(0)},
+			{Field: "Timeout", Doc: "10 min, Flink's default (Beam's -1)", Got: eff.Timeout, Want: 10 * time.Minute},
+			{Field: "MinPause", Doc: "0 (Beam's -1)", Got: eff.MinPause, Want: time.Duration(0)},
+			{Field: "MaxConcurrent", Doc: "1", Got: eff.MaxConcurrent, Want: 1},
+			{Field: "Unaligned", Doc: "false", Got: eff.Unaligned, Want: false},
+			{Field: "Mode", Doc: "ExactlyOnce", Got: eff.Mode, Want: ExactlyOnce},
 		},
 		"SizeInputs": {
-			{"InFlightElements", "a full bundle, the settings' MaxBundleSize (the worst case)", size.InFlight, int64(1000)},
-			{"SerializersPerOperator", "1", size.Options, int64(1)},
-			{"Pipelines", "1", size.Pipelines, 1},
+			{Field: "InFlightElements", Doc: "a full bundle, the settings' MaxBundleSize (the worst case)", Got: size.InFlight, Want: int64(1000)},
+			{Field: "SerializersPerOperator", Doc: "1", Got: size.Options, Want: int64(1)},
+			{Field: "Pipelines", Doc: "1", Got: size.Pipelines, Want: 1},
 		},
 		"FixedBundles": {
-			{"MaxSize", "1000", fixed.MaxSize, int64(1000)},
-			{"MaxTime", "1 s", fixed.MaxTime, time.Second},
-			{"FinishBundleBeforeCheckpointing", "false", fixed.FinishBundleBeforeCheckpointing, false},
+			{Field: "MaxSize", Doc: "1000", Got: fixed.MaxSize, Want: int64(1000)},
+			{Field: "MaxTime", Doc: "1 s", Got: fixed.MaxTime, Want: time.Second},
+			{Field: "FinishBundleBeforeCheckpointing", Doc: "false", Got: fixed.FinishBundleBeforeCheckpointing, Want: false},
 		},
 		"BundleWorkload": {
-			{"BundleOverhead", "0", fixed.TradeOff, mustEvaluate(t, BundleWorkload{BundleOverhead: 0})},
+			{Field: "BundleOverhead", Doc: "0", Got: fixed.TradeOff, Want: mustEvaluate(t, BundleWorkload{BundleOverhead: 0})},
 		},
 		"Facts": {
-			{"InFlightElements", "a full bundle (Settings.MaxBundleSize)", factsInFlight(t, Facts{ElementBytes: 1}), factsInFlight(t, Facts{ElementBytes: 1, InFlightElements: 1000})},
-			{"Pipelines", "1", factsInFlight(t, Facts{ElementBytes: 1}), factsInFlight(t, Facts{ElementBytes: 1, Pipelines: 1})},
+			{Field: "InFlightElements", Doc: "a full bundle (Settings.MaxBundleSize)", Got: factsInFlight(t, Facts{ElementBytes: 1}), Want: factsInFlight(t, Facts{ElementBytes: 1, InFlightElements: 1000})},
+			{Field: "Pipelines", Doc: "1", Got: factsInFlight(t, Facts{ElementBytes: 1}), Want: factsInFlight(t, Facts{ElementBytes: 1, Pipelines: 1})},
 		},
 	}
 	for typ, rows := range tables {
-		checkDefaults(t, typ, rows)
+		docdefaults.Check(t, ".", typ, rows)
 	}
 }
 
@@ -143,70 +130,4 @@ func factsInFlight(t *testing.T, f Facts) []Evidence {
 	}
 	t.Fatalf("no %s finding for %+v", CodeLargeInFlightBuffers, f)
 	return nil
-}
-
-// checkDefaults checks rows against the godoc of typ's fields: every field
-// documenting a default has a row with that text, and its value is the
-// expected one.
-func checkDefaults(t *testing.T, typ string, rows []defaultRow) {
-	t.Helper()
-	docs := documentedDefaults(t, typ)
-	for _, r := range rows {
-		if r.doc != "" && docs[r.field] != r.doc {
-			t.Errorf("%s.%s: godoc says Default: %q, the table %q", typ, r.field, docs[r.field], r.doc)
-		}
-		delete(docs, r.field)
-		if !reflect.DeepEqual(r.got, r.want) {
-			t.Errorf("%s.%s: default is %v, documented %q (%v)", typ, r.field, r.got, r.doc, r.want)
-		}
-	}
-	for f, d := range docs {
-		t.Errorf("%s.%s documents Default: %q and has no row", typ, f, d)
-	}
-}
-
-var defaultRE = regexp.MustCompile(`Defaults?: (.*?)\.(\s|$)`)
-
-// documentedDefaults returns, per field of struct type typ declared in the
-// package's non-test files, the text after "Default:" in its godoc, up to
-// the end of that sentence.
-func documentedDefaults(t *testing.T, typ string) map[string]string {
-	t.Helper()
-	files, _ := filepath.Glob("*.go")
-	fset := token.NewFileSet()
-	out := map[string]string{}
-	found := false
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || ts.Name.Name != typ {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				return false
-			}
-			found = true
-			for _, fld := range st.Fields.List {
-				m := defaultRE.FindStringSubmatch(strings.Join(strings.Fields(fld.Doc.Text()), " "))
-				for _, id := range fld.Names {
-					if m != nil {
-						out[id.Name] = m[1]
-					}
-				}
-			}
-			return false
-		})
-	}
-	if !found {
-		t.Fatalf("no struct type %s in the package", typ)
-	}
-	return out
 }

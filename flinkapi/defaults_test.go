@@ -4,15 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +16,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // configDefault is one documented default: the field (Type.Field), the
@@ -182,9 +178,6 @@ func answered(m flinkapi.AggregatedMetric) []string {
 	return out
 }
 
-// defaultDoc matches a field doc that promises a default.
-var defaultDoc = regexp.MustCompile(`\bDefaults?:`)
-
 // No field documents a default that no table checks: a new default, or a
 // renamed field, must come with its row.
 func TestEveryDocumentedDefaultIsTested(t *testing.T) {
@@ -195,51 +188,9 @@ func TestEveryDocumentedDefaultIsTested(t *testing.T) {
 	for _, d := range configDefaults {
 		covered[d.field] = true
 	}
-	for _, field := range documentedDefaults(t, ".") {
+	for _, field := range slices.Sorted(maps.Keys(docdefaults.Package(t, "."))) {
 		if !covered[field] {
 			t.Errorf("%s documents a default that no table checks", field)
 		}
 	}
-}
-
-// documentedDefaults lists Type.Field for every struct field in dir's
-// non-test files whose doc comment says "Default:".
-func documentedDefaults(t *testing.T, dir string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				return false
-			}
-			for _, fld := range st.Fields.List {
-				if fld.Doc == nil || !defaultDoc.MatchString(fld.Doc.Text()) {
-					continue
-				}
-				for _, n := range fld.Names {
-					out = append(out, ts.Name.Name+"."+n.Name)
-				}
-			}
-			return false
-		})
-	}
-	slices.Sort(out)
-	return out
 }

@@ -1,15 +1,11 @@
 package slotalloc
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // TestConfigDefaults checks every field documented with "Default: X"
@@ -25,16 +21,13 @@ func TestConfigDefaults(t *testing.T) {
 	explicit, _ := New(Config{WeightSlack: 0.05})
 	looser, _ := New(Config{WeightSlack: 0.1})
 	shared := Request{Vertices: []Vertex{{ID: "a", Parallelism: 2}, {ID: "b", Parallelism: 2}}, TaskManagers: []TaskManager{{ID: "x", Slots: 2}}}
-	tables := map[string][]struct {
-		field, doc string
-		got, want  any
-	}{
+	tables := map[string][]docdefaults.Row{
 		"Config": {
-			{"WeightSlack", "0.05", d.cfg.WeightSlack, 0.05},
+			{Field: "WeightSlack", Doc: "0.05", Got: d.cfg.WeightSlack, Want: 0.05},
 		},
 		"Default": {}, // no fields of its own: the zero Default is Config's defaults
 		"Vertex": {
-			{"SlotSharingGroup", `"" (Flink's "default" group, the one Beam's Flink runner puts every vertex in)`, shared.Validate(), nil},
+			{Field: "SlotSharingGroup", Doc: `"" (Flink's "default" group, the one Beam's Flink runner puts every vertex in)`, Got: shared.Validate(), Want: nil},
 		},
 	}
 	plans := map[string]Plan{}
@@ -54,66 +47,8 @@ func TestConfigDefaults(t *testing.T) {
 		}
 	}
 	for typ, rows := range tables {
-		docs := documentedDefaults(t, typ)
-		for _, r := range rows {
-			if docs[r.field] != r.doc {
-				t.Errorf("%s.%s: godoc says Default: %q, the table %q", typ, r.field, docs[r.field], r.doc)
-			}
-			delete(docs, r.field)
-			if !reflect.DeepEqual(r.got, r.want) {
-				t.Errorf("%s.%s: default is %v, documented %q (%v)", typ, r.field, r.got, r.doc, r.want)
-			}
-		}
-		for f, doc := range docs {
-			t.Errorf("%s.%s documents Default: %q and has no row", typ, f, doc)
-		}
+		docdefaults.Check(t, ".", typ, rows)
 	}
-}
-
-var defaultRE = regexp.MustCompile(`Defaults?: (.*?)\.(\s|$)`)
-
-// documentedDefaults returns, per field of struct type typ declared in the
-// package's non-test files, the text after "Default:" in its godoc, up to
-// the end of that sentence.
-func documentedDefaults(t *testing.T, typ string) map[string]string {
-	t.Helper()
-	files, _ := filepath.Glob("*.go")
-	fset := token.NewFileSet()
-	out := map[string]string{}
-	found := false
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || ts.Name.Name != typ {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			if !ok {
-				return false
-			}
-			found = true
-			for _, fld := range st.Fields.List {
-				m := defaultRE.FindStringSubmatch(strings.Join(strings.Fields(fld.Doc.Text()), " "))
-				for _, id := range fld.Names {
-					if m != nil {
-						out[id.Name] = m[1]
-					}
-				}
-			}
-			return false
-		})
-	}
-	if !found {
-		t.Fatalf("no struct type %s in the package", typ)
-	}
-	return out
 }
 
 // slackSensitive returns a rescale whose plan differs between WeightSlack

@@ -2,10 +2,10 @@ package flinkio
 
 import (
 	"log/slog"
-	"reflect"
 	"testing"
 
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // Every documented default of the zero ObserverConfig (Client and Job are
@@ -15,23 +15,13 @@ func TestObserverConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := map[string]struct{ got, want any }{
-		"Client":      {o.cfg.Client != nil, true},
-		"Job":         {o.cfg.Job, flinkapi.JobID("0123456789abcdef0123456789abcdef")},
-		"Backlog":     {o.cfg.Backlog == nil, true}, // the sources' pendingRecords alone
-		"Topics":      {len(o.cfg.Topics), 0},       // entries keyed by the vertex
-		"Concurrency": {o.cfg.Concurrency, 8},
-		"Logger":      {o.cfg.Logger.Handler(), slog.Handler(slog.DiscardHandler)},
-	}
-	typ := reflect.TypeOf(ObserverConfig{})
-	for i := range typ.NumField() {
-		name := typ.Field(i).Name
-		row, ok := table[name]
-		switch {
-		case !ok:
-			t.Errorf("ObserverConfig.%s has no row in the defaults table", name)
-		case !reflect.DeepEqual(row.got, row.want):
-			t.Errorf("ObserverConfig.%s: the zero value means %v, its doc says %v", name, row.got, row.want)
-		}
-	}
+	docdefaults.Check(t, ".", "ObserverConfig", []docdefaults.Row{
+		{Field: "Client", Got: o.cfg.Client != nil, Want: true},
+		{Field: "Job", Got: o.cfg.Job, Want: flinkapi.JobID("0123456789abcdef0123456789abcdef")},
+		{Field: "Backlog", Doc: "the sources' pendingRecords alone, with no time lag", Got: o.cfg.Backlog == nil, Want: true},
+		{Field: "Topics", Doc: "entries keyed by the vertex (as flinkbacklog's), and the partition count from the source's KafkaSourceReader metric names",
+			Got: len(o.cfg.Topics), Want: 0},
+		{Field: "Concurrency", Doc: "8", Got: o.cfg.Concurrency, Want: 8},
+		{Field: "Logger", Doc: "discard", Got: o.cfg.Logger.Handler(), Want: slog.Handler(slog.DiscardHandler)},
+	}, docdefaults.EveryField())
 }

@@ -2,37 +2,11 @@ package sim
 
 import (
 	"math"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
-
-// setting is one documented default: a field and the value it takes when
-// left zero.
-type setting struct {
-	field     string
-	got, want any
-}
-
-// checkDefaults compares each setting and checks that the table names
-// every exported field of the type of zero.
-func checkDefaults(t *testing.T, zero any, table []setting) {
-	t.Helper()
-	typ := reflect.TypeOf(zero)
-	var names []string
-	for _, s := range table {
-		names = append(names, s.field)
-		if !reflect.DeepEqual(s.got, s.want) {
-			t.Errorf("%s.%s: the zero value means %v, its doc says %v", typ.Name(), s.field, s.got, s.want)
-		}
-	}
-	for i := range typ.NumField() {
-		if f := typ.Field(i); f.IsExported() && !slices.Contains(names, f.Name) {
-			t.Errorf("%s.%s has no row in the defaults table", typ.Name(), f.Name)
-		}
-	}
-}
 
 // zeroSim is a simulation of a one-source job left at every default.
 func zeroSim(t *testing.T) *Sim {
@@ -47,81 +21,81 @@ func zeroSim(t *testing.T) *Sim {
 // Every documented default of the zero Config.
 func TestConfigDefaults(t *testing.T) {
 	c := zeroSim(t).Config()
-	checkDefaults(t, Config{}, []setting{
-		{"Start", c.Start, time.Date(2026, time.January, 5, 0, 0, 0, 0, time.UTC)},
-		{"Duration", c.Duration, 24 * time.Hour},
-		{"Tick", c.Tick, time.Second},
-		{"DecisionInterval", c.DecisionInterval, 60 * time.Second},
-		{"SLO", c.SLO, 120 * time.Second},
-		{"CheckpointInterval", c.CheckpointInterval, 60 * time.Second},
-		{"Rescale", c.Rescale, InPlace},
-		{"InPlaceDowntime", c.InPlaceDowntime, 30 * time.Second},
-		{"RedeployDowntime", c.RedeployDowntime, 3 * time.Minute},
-		{"MetricPeriod", c.MetricPeriod, 10 * time.Second},
-		{"BufferTime", c.BufferTime, time.Second},
-		{"SlotsPerTaskManager", c.SlotsPerTaskManager, 4},
-		{"Noise", c.Noise, 0.05},
-		{"Seed", c.Seed, uint64(0)},
-	})
+	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
+		{Field: "Start", Doc: "DefaultStart()", Got: c.Start, Want: time.Date(2026, time.January, 5, 0, 0, 0, 0, time.UTC)},
+		{Field: "Duration", Doc: "24 h", Got: c.Duration, Want: 24 * time.Hour},
+		{Field: "Tick", Doc: "1 s", Got: c.Tick, Want: time.Second},
+		{Field: "DecisionInterval", Doc: "60 s (the operator's sampling)", Got: c.DecisionInterval, Want: 60 * time.Second},
+		{Field: "SLO", Doc: "120 s", Got: c.SLO, Want: 120 * time.Second},
+		{Field: "CheckpointInterval", Doc: "60 s", Got: c.CheckpointInterval, Want: 60 * time.Second},
+		{Field: "Rescale", Doc: "InPlace", Got: c.Rescale, Want: InPlace},
+		{Field: "InPlaceDowntime", Doc: "30 s", Got: c.InPlaceDowntime, Want: 30 * time.Second},
+		{Field: "RedeployDowntime", Doc: "3 min", Got: c.RedeployDowntime, Want: 3 * time.Minute},
+		{Field: "MetricPeriod", Doc: "10 s", Got: c.MetricPeriod, Want: 10 * time.Second},
+		{Field: "BufferTime", Doc: "1 s", Got: c.BufferTime, Want: time.Second},
+		{Field: "SlotsPerTaskManager", Doc: "4", Got: c.SlotsPerTaskManager, Want: 4},
+		{Field: "Noise", Doc: "0.05", Got: c.Noise, Want: 0.05},
+		{Field: "Seed", Doc: "0 (a valid seed)", Got: c.Seed, Want: uint64(0)},
+	}, docdefaults.EveryField())
 }
 
 // Every documented default of a Job, its Vertex and its Source.
 func TestJobDefaults(t *testing.T) {
 	j := zeroSim(t).Job()
 	v := j.Vertices[0]
-	checkDefaults(t, Job{}, []setting{
-		{"Name", j.Name, "job"},
-		{"Vertices", len(j.Vertices), 1}, // required
-		{"Edges", len(j.Edges), 0},
-	})
-	checkDefaults(t, Vertex{}, []setting{
-		{"ID", v.ID, "src"}, // required
-		{"Name", v.Name, "src"},
-		{"Capacity", v.Capacity, 100.0}, // required
-		{"Selectivity", v.Selectivity, 1.0},
-		{"ScalingExponent", v.ScalingExponent, 1.0},
-		{"MaxParallelism", v.MaxParallelism, 128},
-		{"Parallelism", v.Parallelism, 1},
-		{"SlotSharingGroup", v.SlotSharingGroup, "default"},
-		{"Source", v.Source != nil, true},
-	})
-	checkDefaults(t, Source{}, []setting{
-		{"Topic", v.Source.Topic, "src"},
-		{"Partitions", v.Source.Partitions, 2}, // required
-	})
+	docdefaults.Check(t, ".", "Job", []docdefaults.Row{
+		{Field: "Name", Doc: `"job"`, Got: j.Name, Want: "job"},
+		{Field: "Vertices", Got: len(j.Vertices), Want: 1}, // required
+		{Field: "Edges", Got: len(j.Edges), Want: 0},
+	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "Vertex", []docdefaults.Row{
+		{Field: "ID", Got: v.ID, Want: "src"}, // required
+		{Field: "Name", Doc: "ID", Got: v.Name, Want: "src"},
+		{Field: "Capacity", Got: v.Capacity, Want: 100.0}, // required
+		{Field: "Selectivity", Doc: "1", Got: v.Selectivity, Want: 1.0},
+		{Field: "ScalingExponent", Doc: "1 (linear)", Got: v.ScalingExponent, Want: 1.0},
+		{Field: "MaxParallelism", Doc: "128 (Flink's default)", Got: v.MaxParallelism, Want: 128},
+		{Field: "Parallelism", Doc: "1", Got: v.Parallelism, Want: 1},
+		{Field: "SlotSharingGroup", Doc: `"default"`, Got: v.SlotSharingGroup, Want: "default"},
+		{Field: "Source", Got: v.Source != nil, Want: true},
+	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "Source", []docdefaults.Row{
+		{Field: "Topic", Doc: "the vertex's ID", Got: v.Source.Topic, Want: "src"},
+		{Field: "Partitions", Got: v.Source.Partitions, Want: 2}, // required
+	}, docdefaults.EveryField())
 }
 
 // Every documented default of the workload shapes.
 func TestTraceDefaults(t *testing.T) {
 	b := Bursty{}.withDefaults()
-	checkDefaults(t, Bursty{}, []setting{
-		{"Base", b.Base, 0.0},
-		{"Every", b.Every, time.Hour},
-		{"Probability", b.Probability, 0.5},
-		{"MinLength", b.MinLength, 2 * time.Minute},
-		{"MaxLength", b.MaxLength, 15 * time.Minute},
-		{"MinFactor", b.MinFactor, 2.0},
-		{"MaxFactor", b.MaxFactor, 4.0},
-		{"Seed", b.Seed, uint64(0)},
-	})
+	docdefaults.Check(t, ".", "Bursty", []docdefaults.Row{
+		{Field: "Base", Got: b.Base, Want: 0.0},
+		{Field: "Every", Doc: "1 h", Got: b.Every, Want: time.Hour},
+		{Field: "Probability", Doc: "0.5", Got: b.Probability, Want: 0.5},
+		{Field: "MinLength", Doc: "2 min and 15 min", Got: b.MinLength, Want: 2 * time.Minute},
+		{Field: "MaxLength", Doc: "2 min and 15 min", Got: b.MaxLength, Want: 15 * time.Minute},
+		{Field: "MinFactor", Doc: "2 and 4", Got: b.MinFactor, Want: 2.0},
+		{Field: "MaxFactor", Doc: "2 and 4", Got: b.MaxFactor, Want: 4.0},
+		{Field: "Seed", Doc: "0 (a valid seed)", Got: b.Seed, Want: uint64(0)},
+	}, docdefaults.EveryField())
 	d := Diurnal{Trough: 1}.withDefaults()
-	checkDefaults(t, Diurnal{}, []setting{
-		{"Trough", d.Trough, 1.0}, // required
-		{"PeakFactor", d.PeakFactor, 5.0},
-		{"Period", d.Period, 24 * time.Hour},
-		{"PeakAt", d.PeakAt, 14 * time.Hour},
-	})
+	docdefaults.Check(t, ".", "Diurnal", []docdefaults.Row{
+		{Field: "Trough", Got: d.Trough, Want: 1.0}, // required
+		{Field: "PeakFactor", Doc: "5", Got: d.PeakFactor, Want: 5.0},
+		{Field: "Period", Doc: "24 h", Got: d.Period, Want: 24 * time.Hour},
+		{Field: "PeakAt", Doc: "14 h (2 pm, the trough at 2 am)", Got: d.PeakAt, Want: 14 * time.Hour},
+	}, docdefaults.EveryField())
 	// The peak is 5 x the trough at 14 h, the trough at 2 h.
 	if peak, trough := d.rate(14*time.Hour, 0), d.rate(2*time.Hour, 0); math.Abs(peak-5) > 1e-9 || math.Abs(trough-1) > 1e-9 {
 		t.Errorf("zero Diurnal: peak %v, trough %v; want 5 and 1", peak, trough)
 	}
 	s := Spike{}.withDefaults()
-	checkDefaults(t, Spike{}, []setting{
-		{"Base", s.Base, 0.0},
-		{"Factor", s.Factor, 4.0},
-		{"At", s.At, 2 * time.Hour},
-		{"Length", s.Length, 10 * time.Minute},
-	})
+	docdefaults.Check(t, ".", "Spike", []docdefaults.Row{
+		{Field: "Base", Got: s.Base, Want: 0.0},
+		{Field: "Factor", Doc: "4", Got: s.Factor, Want: 4.0},
+		{Field: "At", Doc: "2 h", Got: s.At, Want: 2 * time.Hour},
+		{Field: "Length", Doc: "10 min", Got: s.Length, Want: 10 * time.Minute},
+	}, docdefaults.EveryField())
 	// MultiPipeline's default of 4 pipelines: source 4 peaks with source 0,
 	// source 1 a quarter period later.
 	m := MultiPipeline{Diurnal: Diurnal{Trough: 1}}
@@ -130,8 +104,8 @@ func TestTraceDefaults(t *testing.T) {
 		m.Rates(TraceSource{Index: index, Partitions: 1}, at, r)
 		return r[0]
 	}
-	checkDefaults(t, MultiPipeline{}, []setting{
-		{"Diurnal", rate(0, 14*time.Hour), 5.0},
-		{"Pipelines", [2]float64{rate(4, 14*time.Hour), rate(1, 20*time.Hour)}, [2]float64{5, 5}},
-	})
+	docdefaults.Check(t, ".", "MultiPipeline", []docdefaults.Row{
+		{Field: "Diurnal", Got: rate(0, 14*time.Hour), Want: 5.0},
+		{Field: "Pipelines", Doc: "4", Got: [2]float64{rate(4, 14*time.Hour), rate(1, 20*time.Hour)}, Want: [2]float64{5, 5}},
+	}, docdefaults.EveryField())
 }

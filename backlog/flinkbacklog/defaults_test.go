@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // nopFlink is a Flink that is never called.
@@ -30,31 +29,13 @@ func TestConfigDefaults(t *testing.T) {
 	}}}
 	before := time.Now()
 	now := s.cfg.Clock()
-	cases := []struct {
-		field, doc string
-		got, want  any
-	}{
-		{"Client", "Required", s.cfg.Client, Flink(nopFlink{})},
-		{"Job", "Required", s.cfg.Job, job},
-		{"Vertices", "Default: every vertex without inputs in the job's plan", s.sources(plan), []flinkapi.VertexID{"aa", "cc"}},
-		{"Clock", "Default: time.Now", !now.Before(before) && now.Sub(before) < time.Second, true},
-		{"Logger", "Default: discard", s.cfg.Logger.Enabled(context.Background(), slog.LevelError), false},
-	}
-	var fields, covered []string
-	for f := range reflect.TypeFor[Config]().Fields() {
-		fields = append(fields, f.Name)
-	}
-	for _, c := range cases {
-		covered = append(covered, c.field)
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("Config.%s (doc: %q) = %v, want %v", c.field, c.doc, c.got, c.want)
-		}
-	}
-	slices.Sort(fields)
-	slices.Sort(covered)
-	if !slices.Equal(fields, covered) {
-		t.Errorf("the defaults table covers %q, Config has %q", covered, fields)
-	}
+	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
+		{Field: "Client", Got: s.cfg.Client, Want: Flink(nopFlink{})}, // required
+		{Field: "Job", Got: s.cfg.Job, Want: job},                     // required
+		{Field: "Vertices", Doc: "every vertex without inputs in the job's plan", Got: s.sources(plan), Want: []flinkapi.VertexID{"aa", "cc"}},
+		{Field: "Clock", Doc: "time.Now", Got: !now.Before(before) && now.Sub(before) < time.Second, Want: true},
+		{Field: "Logger", Doc: "discard", Got: s.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},
+	}, docdefaults.EveryField())
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -3,46 +3,14 @@ package kafkalag
 import (
 	"context"
 	"log/slog"
-	"reflect"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
-
-// defaultCase is one documented default of a zero Config: the field, what
-// its godoc says, and the effective value after defaulting.
-type defaultCase struct {
-	field string
-	doc   string
-	got   any
-	want  any
-}
-
-// checkDefaults checks each case, and that the table covers every field of
-// the type, so a new field cannot go without its default checked.
-func checkDefaults(t *testing.T, cfg any, cases []defaultCase) {
-	t.Helper()
-	typ := reflect.TypeOf(cfg)
-	var fields, covered []string
-	for f := range typ.Fields() {
-		fields = append(fields, f.Name)
-	}
-	for _, c := range cases {
-		covered = append(covered, c.field)
-		if !reflect.DeepEqual(c.got, c.want) {
-			t.Errorf("%s.%s (doc: %q) = %v, want %v", typ.Name(), c.field, c.doc, c.got, c.want)
-		}
-	}
-	slices.Sort(fields)
-	slices.Sort(covered)
-	if !slices.Equal(fields, covered) {
-		t.Errorf("%s: the defaults table covers %q, the type has %q", typ.Name(), covered, fields)
-	}
-}
 
 // TestConfigDefaults checks every documented default of a Config that sets
 // only what is required (Brokers, one group by name).
@@ -55,26 +23,26 @@ func TestConfigDefaults(t *testing.T) {
 	sc := l.client.Config()
 	before := time.Now()
 	now := l.cfg.Clock()
-	checkDefaults(t, Config{}, []defaultCase{
-		{"Client", "exactly one of Client and Brokers; Close closes the one New creates", l.ownClient, true},
-		{"Brokers", "bootstrap addresses, kept", l.cfg.Brokers, []string{"127.0.0.1:1"}},
-		{"Sarama", "Default: sarama.NewConfig() with Version V2_8_0_0 and ClientID DefaultClientID (Metadata.Full false)",
-			[]any{sc.Version, sc.ClientID, sc.Metadata.Full}, []any{sarama.V2_8_0_0, DefaultClientID, false}},
-		{"Groups", "Required", l.Groups(), []string{"g"}},
-		{"Tracker", "Default: a Tracker of its own", l.cfg.Tracker != nil, true},
-		{"Timeout", "Default: DefaultTimeout (10s)", l.cfg.Timeout, 10 * time.Second},
-		{"Retries", "Default: DefaultRetries (3)", l.cfg.Retries, 3},
-		{"RetryBackoff", "Default: DefaultRetryBackoff (100ms)", l.cfg.RetryBackoff, 100 * time.Millisecond},
-		{"SampleSizes", "Default: 0, off", l.cfg.SampleSizes, 0},
-		{"SampleBytes", "Default: DefaultSampleBytes (64 KiB)", l.cfg.SampleBytes, int32(64 << 10)},
-		{"Clock", "Default: time.Now", !now.Before(before) && now.Sub(before) < time.Second, true},
-		{"Logger", "Default: nil, logs are discarded", l.cfg.Logger.Enabled(context.Background(), slog.LevelError), false},
-	})
-	checkDefaults(t, Group{}, []defaultCase{
-		{"Name", "Required", l.cfg.Groups[0].Name, "g"},
-		{"Topics", "Default: discovered from the commits on every evaluation", len(l.cfg.Groups[0].Topics), 0},
-		{"Reset", "Default: backlog.ResetLatest", l.cfg.Groups[0].Reset, backlog.ResetLatest},
-	})
+	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
+		{Field: "Client", Got: l.ownClient, Want: true},                       // exactly one of Client and Brokers; Close closes the one New creates
+		{Field: "Brokers", Got: l.cfg.Brokers, Want: []string{"127.0.0.1:1"}}, // bootstrap addresses, kept
+		{Field: "Sarama", Doc: "sarama.NewConfig() with Version sarama.V2_8_0_0 and ClientID DefaultClientID",
+			Got: []any{sc.Version, sc.ClientID, sc.Metadata.Full}, Want: []any{sarama.V2_8_0_0, DefaultClientID, false}}, // Metadata.Full false
+		{Field: "Groups", Got: l.Groups(), Want: []string{"g"}}, // required
+		{Field: "Tracker", Doc: "a Tracker of its own with backlog.TrackerConfig defaults", Got: l.cfg.Tracker != nil, Want: true},
+		{Field: "Timeout", Doc: "DefaultTimeout (10s)", Got: l.cfg.Timeout, Want: 10 * time.Second},
+		{Field: "Retries", Doc: "DefaultRetries (3)", Got: l.cfg.Retries, Want: 3},
+		{Field: "RetryBackoff", Doc: "DefaultRetryBackoff (100ms)", Got: l.cfg.RetryBackoff, Want: 100 * time.Millisecond},
+		{Field: "SampleSizes", Doc: "0, off", Got: l.cfg.SampleSizes, Want: 0},
+		{Field: "SampleBytes", Doc: "DefaultSampleBytes (64 KiB)", Got: l.cfg.SampleBytes, Want: int32(64 << 10)},
+		{Field: "Clock", Doc: "time.Now", Got: !now.Before(before) && now.Sub(before) < time.Second, Want: true},
+		{Field: "Logger", Doc: "nil, logs are discarded", Got: l.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},
+	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "Group", []docdefaults.Row{
+		{Field: "Name", Got: l.cfg.Groups[0].Name, Want: "g"}, // required
+		{Field: "Topics", Doc: "the topics the group has committed offsets for, discovered on every evaluation", Got: len(l.cfg.Groups[0].Topics), Want: 0},
+		{Field: "Reset", Doc: "backlog.ResetLatest (Kafka's default)", Got: l.cfg.Groups[0].Reset, Want: backlog.ResetLatest},
+	}, docdefaults.EveryField())
 	// The documented constants are the values above.
 	if DefaultTimeout != 10*time.Second || DefaultRetries != 3 || DefaultRetryBackoff != 100*time.Millisecond || DefaultSampleBytes != 64<<10 {
 		t.Errorf("constants drifted from their docs: %v %v %v %v", DefaultTimeout, DefaultRetries, DefaultRetryBackoff, DefaultSampleBytes)

@@ -1,41 +1,33 @@
 package flinkdrain
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
-	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // Every documented default of the zero Config, field by field, and the
 // poll bounds defaulted without crossing a bound that was set.
 func TestConfigDefaults(t *testing.T) {
 	c := Config{Flink: &flinkapi.Client{}}.withDefaults()
-	for _, tt := range []struct {
-		field     string
-		got, want any
-	}{
-		{"Timeout", c.Timeout, 10 * time.Minute},
-		{"CancelTimeout", c.CancelTimeout, time.Minute},
-		{"PollMin", c.PollMin, 10 * time.Millisecond},
-		{"PollMax", c.PollMax, 2 * time.Second},
-		{"ForgetAfter", c.ForgetAfter, 30 * time.Second},
-		{"MaxAttempts", c.MaxAttempts, 0},
-		{"Fallback", c.Fallback, FallbackCancel},
-		{"TargetDirectory", c.TargetDirectory, ""},
-		{"Clock", c.Clock, Clock(realClock{})},
-	} {
-		if tt.got != tt.want {
-			t.Errorf("%s = %v, want %v", tt.field, tt.got, tt.want)
-		}
-	}
-	if _, ok := c.Store.(*drain.MemoryStore); !ok {
-		t.Errorf("Store = %T, want *drain.MemoryStore", c.Store)
-	}
-	if c.Logger == nil {
-		t.Error("Logger is nil")
-	}
+	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
+		{Field: "Flink", Got: c.Flink != nil, Want: true}, // required
+		{Field: "Store", Doc: "a drain.MemoryStore (no resumption across restarts)", Got: fmt.Sprintf("%T", c.Store), Want: "*drain.MemoryStore"},
+		{Field: "Timeout", Doc: "10 min", Got: c.Timeout, Want: 10 * time.Minute},
+		{Field: "CancelTimeout", Doc: "1 min", Got: c.CancelTimeout, Want: time.Minute},
+		{Field: "PollMin", Doc: "10ms, 2s", Got: c.PollMin, Want: 10 * time.Millisecond},
+		{Field: "PollMax", Doc: "10ms, 2s", Got: c.PollMax, Want: 2 * time.Second},
+		{Field: "MaxAttempts", Doc: "0, no bound but Timeout", Got: c.MaxAttempts, Want: 0},
+		{Field: "ForgetAfter", Doc: "30s (DefaultForgetAfter)", Got: c.ForgetAfter, Want: 30 * time.Second},
+		{Field: "Fallback", Doc: "FallbackCancel", Got: c.Fallback, Want: FallbackCancel},
+		{Field: "TargetDirectory", Doc: "the cluster's state.savepoints.dir", Got: c.TargetDirectory, Want: ""},
+		{Field: "Clock", Doc: "the real clock", Got: c.Clock, Want: Clock(realClock{})},
+		{Field: "Logger", Doc: "discard", Got: c.Logger != nil, Want: true},
+		{Field: "OnTransition", Got: c.OnTransition == nil, Want: true},
+	}, docdefaults.EveryField())
 	for _, tt := range []struct{ min, max, wantMin, wantMax time.Duration }{
 		{0, time.Millisecond, time.Millisecond, time.Millisecond},
 		{0, time.Second, 10 * time.Millisecond, time.Second},

@@ -2,12 +2,8 @@ package flinktest_test
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
+	"maps"
 	"net/http"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +13,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // defaultsFixture is a server started from the zero Config with a job
@@ -272,45 +269,9 @@ func TestEveryDocumentedDefaultIsTested(t *testing.T) {
 	for _, r := range defaultRows {
 		covered[r.field] = true
 	}
-	for _, field := range documentedDefaults(t, ".") {
+	for _, field := range slices.Sorted(maps.Keys(docdefaults.Package(t, "."))) {
 		if !covered[field] {
 			t.Errorf("%s documents a default that no test checks", field)
 		}
 	}
-}
-
-var defaultDoc = regexp.MustCompile(`\bDefaults?:`)
-
-// documentedDefaults lists Type.Field for every struct field in dir's
-// non-test files whose doc comment says "Default:".
-func documentedDefaults(t *testing.T, dir string) []string {
-	t.Helper()
-	defer failOnMust(t)
-	files := must(filepath.Glob(filepath.Join(dir, "*.go")))
-	var out []string
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		file := must(parser.ParseFile(fset, name, nil, parser.ParseComments))
-		ast.Inspect(file, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok {
-				return true
-			}
-			if st, ok := ts.Type.(*ast.StructType); ok {
-				for _, fld := range st.Fields.List {
-					if fld.Doc != nil && defaultDoc.MatchString(fld.Doc.Text()) {
-						for _, n := range fld.Names {
-							out = append(out, ts.Name.Name+"."+n.Name)
-						}
-					}
-				}
-			}
-			return false
-		})
-	}
-	slices.Sort(out)
-	return out
 }

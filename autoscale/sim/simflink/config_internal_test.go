@@ -1,11 +1,11 @@
 package simflink
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
 // Every documented default of the zero Config (Sim is required): the job
@@ -26,23 +26,13 @@ func TestConfigDefaults(t *testing.T) {
 		return p
 	}
 	a, again, other := newProvider("orders"), newProvider("orders"), newProvider("payments")
-	table := map[string]struct{ got, want any }{
-		"Sim": {a.sim != nil, true},
-		"JobID": {[]any{a.JobID(), a.JobID().Validate() == nil, a.JobID() == again.JobID(), a.JobID() == other.JobID()},
-			[]any{a.JobID(), true, true, false}},
-	}
 	if want := flinkapi.JobID(hexID("simflink/job/orders")); a.JobID() != want {
 		t.Errorf("Config.JobID: the zero value means %s, want %s, derived from the job's name", a.JobID(), want)
 	}
-	typ := reflect.TypeOf(Config{})
-	for i := range typ.NumField() {
-		name := typ.Field(i).Name
-		row, ok := table[name]
-		switch {
-		case !ok:
-			t.Errorf("Config.%s has no row in the defaults table", name)
-		case !reflect.DeepEqual(row.got, row.want):
-			t.Errorf("Config.%s: the zero value means %v, its doc says %v", name, row.got, row.want)
-		}
-	}
+	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
+		{Field: "Sim", Got: a.sim != nil, Want: true},
+		{Field: "JobID", Doc: "derived from the job's name",
+			Got:  []any{a.JobID(), a.JobID().Validate() == nil, a.JobID() == again.JobID(), a.JobID() == other.JobID()},
+			Want: []any{a.JobID(), true, true, false}},
+	}, docdefaults.EveryField())
 }
