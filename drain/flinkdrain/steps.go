@@ -47,7 +47,7 @@ func (r *run) begin(ctx context.Context) error {
 // passed.
 func (r *run) trigger(ctx context.Context) error {
 	n := r.op().Attempts()
-	if max := r.d.cfg.MaxAttempts; max > 0 && n >= max {
+	if limit := r.d.cfg.MaxAttempts; limit > 0 && n >= limit {
 		return r.fallback(ctx, fmt.Sprintf("%d attempts failed; the last: %s", n, r.op().Reason))
 	}
 	if n > 0 {
