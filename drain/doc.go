@@ -8,6 +8,7 @@
 // (Apply) over typed events:
 //
 //	Requested --trigger--> Stopping --accept--> Waiting --savepoint--> Finishing --finish--> Drained
+//	Requested, Cancelling --savepoint--> Finishing   (a job found FINISHED, its savepoint in its history)
 //	    ^                     |                   |                       |
 //	    +--------retry--------+-------------------+-----------------------+   (the attempt failed; the job lives on)
 //	Requested, Stopping, Waiting, Finishing --fallback--> Cancelling --cancel--> Cancelled

@@ -92,8 +92,9 @@ const (
 	Trigger Kind = iota
 	// Accept: Flink accepted the stop. Stopping -> Waiting.
 	Accept
-	// Savepoint: Flink confirmed a savepoint at Event.Location.
-	// Stopping, Waiting, Cancelling -> Finishing.
+	// Savepoint: Flink confirmed a savepoint at Event.Location (or the
+	// job's checkpoint history did, for a job found FINISHED).
+	// Requested, Stopping, Waiting, Cancelling -> Finishing.
 	Savepoint
 	// Fallback: the drain cannot finish (deadline passed, attempts spent);
 	// a cancel is about to be sent.
@@ -173,7 +174,7 @@ var transitions = map[Kind]struct {
 }{
 	Trigger:   {[]State{Requested}, Stopping},
 	Accept:    {[]State{Stopping}, Waiting},
-	Savepoint: {[]State{Stopping, Waiting, Cancelling}, Finishing},
+	Savepoint: {[]State{Requested, Stopping, Waiting, Cancelling}, Finishing},
 	Fallback:  {[]State{Requested, Stopping, Waiting, Finishing}, Cancelling},
 	Retry:     {[]State{Stopping, Waiting, Finishing}, Requested},
 	Finish:    {[]State{Finishing}, Drained},

@@ -22,7 +22,7 @@ func TestTransitionTable(t *testing.T) {
 	R, S, W, F, D, CI, CD, FL := drain.Requested, drain.Stopping, drain.Waiting, drain.Finishing, drain.Drained, drain.Cancelling, drain.Cancelled, drain.Failed
 	want := map[drain.State][8]drain.State{
 		//    trigger accept savepoint fallback cancel fail retry finish
-		R:  {S, x, x, CI, CD, FL, x, x},
+		R:  {S, x, F, CI, CD, FL, x, x},
 		S:  {x, W, F, CI, CD, FL, R, x},
 		W:  {x, x, F, CI, CD, FL, R, x},
 		F:  {x, x, x, CI, CD, FL, R, D},

@@ -75,7 +75,11 @@
 // saved before the trigger is sent, so a controller that crashes and
 // calls Drain again re-sends the same triggerId (Flink starts one
 // operation per triggerId) or polls it. A finished operation is history:
-// Drain starts a new one (job IDs are reused), Resume returns it.
+// Drain starts a new one (job IDs are reused), Resume returns it. A new
+// operation that finds the job already FINISHED is Drained only with a
+// savepoint the job's own checkpoint history confirms: one taken since its
+// request, or the previous operation's when that one drained this very job
+// (a caller a moment too late to join it gets that drain's result).
 //
 // One drain per job: concurrent Drain calls in one Drainer share one
 // drain, and when the Store is a drain.Locker (drain.FileStore takes an

@@ -53,9 +53,20 @@ func (r *run) terminal(ctx context.Context, st flinkapi.JobState, why string) er
 		if r.op().State == drain.Finishing {
 			return r.fire(ctx, drain.Event{Kind: drain.Finish})
 		}
-		if loc, ok := r.latestSavepoint(ctx); ok {
-			if err := r.fire(ctx, drain.Event{Kind: drain.Savepoint, Location: loc,
-				Reason: why + "; savepoint found in the job's checkpoint history"}); err != nil {
+		requested := r.op().Requested.Truncate(time.Millisecond)
+		loc, ok := r.findSavepoint(ctx, func(c flinkapi.Checkpoint) bool {
+			return !c.TriggerTimestamp.Time().Before(requested) && !c.LatestAckTimestamp.Time().Before(requested)
+		})
+		found := "; savepoint found in the job's checkpoint history"
+		if p := r.previous; !ok && p.State == drain.Drained && p.Location != "" {
+			// The job this operation found FINISHED is the one the previous
+			// operation drained: its own history holds that savepoint.
+			loc, ok = r.findSavepoint(ctx, func(c flinkapi.Checkpoint) bool { return c.ExternalPath == p.Location })
+			found = fmt.Sprintf("; already drained by the operation requested at %s (its savepoint is in the job's checkpoint history)",
+				p.Requested.Format(time.RFC3339))
+		}
+		if ok {
+			if err := r.fire(ctx, drain.Event{Kind: drain.Savepoint, Location: loc, Reason: why + found}); err != nil {
 				return err
 			}
 			return r.fire(ctx, drain.Event{Kind: drain.Finish})
@@ -70,10 +81,10 @@ func (r *run) terminal(ctx context.Context, st flinkapi.JobState, why string) er
 // "SAVEPOINT" for one triggered without stopping.
 const syncSavepoint = "SYNC_SAVEPOINT"
 
-// latestSavepoint finds a completed stop-with-savepoint savepoint
-// triggered and completed since the drain was requested, when the Flink
-// client can tell.
-func (r *run) latestSavepoint(ctx context.Context) (string, bool) {
+// findSavepoint finds, in the job's checkpoint history, a completed
+// stop-with-savepoint savepoint (SYNC_SAVEPOINT) that match accepts, when
+// the Flink client can tell.
+func (r *run) findSavepoint(ctx context.Context, match func(flinkapi.Checkpoint) bool) (string, bool) {
 	h, ok := r.d.cfg.Flink.(SavepointHistory)
 	if !ok {
 		return "", false
@@ -83,14 +94,12 @@ func (r *run) latestSavepoint(ctx context.Context) (string, bool) {
 		r.d.cfg.Logger.WarnContext(ctx, "flinkdrain: checkpoint history unreadable", "job", string(r.job), "err", err)
 		return "", false
 	}
-	requested := r.op().Requested.Truncate(time.Millisecond)
 	candidates := stats.History
 	if sp := stats.Latest.Savepoint; sp != nil {
 		candidates = append([]flinkapi.Checkpoint{*sp}, candidates...)
 	}
 	for _, c := range candidates {
-		if c.Status == flinkapi.CheckpointCompleted && c.IsSavepoint && c.CheckpointType == syncSavepoint && c.ExternalPath != "" &&
-			!c.TriggerTimestamp.Time().Before(requested) && !c.LatestAckTimestamp.Time().Before(requested) {
+		if c.Status == flinkapi.CheckpointCompleted && c.IsSavepoint && c.CheckpointType == syncSavepoint && c.ExternalPath != "" && match(c) {
 			return c.ExternalPath, true
 		}
 	}

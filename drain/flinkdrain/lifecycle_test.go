@@ -290,3 +290,40 @@ func TestConfigAndInput(t *testing.T) {
 		t.Errorf("bad job ID: %v", err)
 	}
 }
+
+// A Drain after a finished drain of the same job (a caller that came a
+// moment too late to join it) finds the job FINISHED: drained, at the
+// savepoint the job's own history confirms, with no stop sent. A job of
+// the same ID that finished another way is not.
+func TestDrainAfterDrainOfTheSameJob(t *testing.T) {
+	e := newEnv(t)
+	job := e.job(t, flinktest.SavepointBehavior{})
+	d := e.drainer(t)
+	first, err := d.Drain(context.Background(), job)
+	must(t, err)
+	e.clock.Advance(time.Minute)
+	e.srv.ResetRequests()
+	again, err := d.Drain(context.Background(), job)
+	if err != nil || again.State != drain.Drained || again.Location != first.Location || !again.Requested.After(first.Requested) ||
+		e.srv.CountRequests(stopRoute) != 0 || !historyHas(again, "already drained by the operation requested at") {
+		t.Errorf("second Drain: %s at %q, %v, %d stops; want the same savepoint, no stop\n%s", again.State, again.Location, err, e.srv.CountRequests(stopRoute), history(again))
+	}
+
+	// The same ID, a new job that was stopped by someone else: the
+	// previous drain's savepoint is not in its history.
+	srv2 := flinktest.Start(t, flinktest.Config{Clock: e.clock.Now})
+	_, err = srv2.AddJob(flinktest.JobSpec{ID: job, Vertices: []flinktest.VertexSpec{{Name: "Source"}}, Checkpointing: &flinktest.CheckpointingSpec{}})
+	must(t, err)
+	c2, err := flinkapi.New(flinkapi.Config{BaseURL: srv2.URL})
+	must(t, err)
+	tid, err := c2.StopWithSavepoint(context.Background(), job, flinkapi.StopRequest{Drain: true})
+	must(t, err)
+	if _, err := c2.WaitOperation(context.Background(), job, tid); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	third, err := e.drainer(t, func(c *flinkdrain.Config) { c.Flink = c2 }).Drain(context.Background(), job)
+	if !errors.Is(err, flinkdrain.ErrFailed) || third.State != drain.Failed || third.Location != "" || !historyHas(third, "FINISHED without a confirmed savepoint") {
+		t.Errorf("Drain of another job of the same ID, already stopped: %s at %q, %v; want Failed", third.State, third.Location, err)
+	}
+}

@@ -29,6 +29,8 @@ type run struct {
 	missingSince time.Time
 	// seen is the last job state logged while waiting, to log each once.
 	seen flinkapi.JobState
+	// previous is the finished operation a new one replaced, if any.
+	previous drain.Operation
 }
 
 func (d *Drainer) run(ctx context.Context, job flinkapi.JobID, resume bool) (drain.Operation, error) {
@@ -46,14 +48,14 @@ func (d *Drainer) run(ctx context.Context, job flinkapi.JobID, resume bool) (dra
 			}
 		}()
 	}
-	op, err := d.load(ctx, job, resume, before)
+	op, previous, err := d.load(ctx, job, resume, before)
 	if err != nil || op.State.Terminal() {
 		if err == nil {
 			err = outcome(op)
 		}
 		return op, err
 	}
-	r := &run{d: d, job: job, m: drain.NewMachine(op, nil), deadline: op.Requested.Add(d.cfg.Timeout)}
+	r := &run{d: d, job: job, m: drain.NewMachine(op, nil), deadline: op.Requested.Add(d.cfg.Timeout), previous: previous}
 	for !r.op().State.Terminal() {
 		if err := r.step(ctx); err != nil {
 			return r.op(), err
@@ -65,35 +67,36 @@ func (d *Drainer) run(ctx context.Context, job flinkapi.JobID, resume bool) (dra
 // load returns the operation to act on: the recorded one, checked, when
 // it is unfinished, when resume is set, or when it finished while this
 // call waited for the lock (it differs from before); otherwise a new one,
-// saved.
-func (d *Drainer) load(ctx context.Context, job flinkapi.JobID, resume bool, before drain.Operation) (drain.Operation, error) {
+// saved, with the finished one it replaces as previous.
+func (d *Drainer) load(ctx context.Context, job flinkapi.JobID, resume bool, before drain.Operation) (op, previous drain.Operation, err error) {
 	op, found, err := d.cfg.Store.Load(ctx, string(job))
 	if err != nil {
-		return drain.Operation{}, fmt.Errorf("flinkdrain: load job %s: %w", job, err)
+		return drain.Operation{}, previous, fmt.Errorf("flinkdrain: load job %s: %w", job, err)
 	}
 	if found {
 		if err := op.Check(string(job)); err != nil {
-			return drain.Operation{}, fmt.Errorf("flinkdrain: load job %s: %w", job, err)
+			return drain.Operation{}, previous, fmt.Errorf("flinkdrain: load job %s: %w", job, err)
 		}
 	}
 	switch {
 	case !found && resume:
-		return drain.Operation{}, fmt.Errorf("%w: %s", ErrNoOperation, job)
+		return drain.Operation{}, previous, fmt.Errorf("%w: %s", ErrNoOperation, job)
 	case found && !op.State.Terminal():
 		d.cfg.Logger.InfoContext(ctx, "flinkdrain: resuming drain", "job", string(job), "state", op.State.String(), "trigger", op.TriggerID)
-		return op, nil
+		return op, previous, nil
 	case found && (resume || !sameRecord(op, before)):
-		return op, nil
+		return op, previous, nil
 	case found:
 		d.cfg.Logger.InfoContext(ctx, "flinkdrain: previous drain finished; starting a new one", "job", string(job),
 			"previous", op.State.String(), "finished", op.Updated)
+		previous = op
 	}
 	op = drain.NewOperation(string(job), d.cfg.Clock.Now())
 	if err := d.cfg.Store.Save(ctx, op); err != nil {
-		return op, fmt.Errorf("flinkdrain: save job %s: %w", job, err)
+		return op, previous, fmt.Errorf("flinkdrain: save job %s: %w", job, err)
 	}
 	d.cfg.Logger.InfoContext(ctx, "flinkdrain: drain requested", "job", string(job))
-	return op, nil
+	return op, previous, nil
 }
 
 // sameRecord reports whether a and b are the same version of a record.
