@@ -22,5 +22,7 @@
 // Packages are layered: pure decision cores (standard library only) at the
 // bottom, adapters to Flink and Kafka above them, and reference programs in
 // examples/ on top. Imports only point down. See README.md for the current
-// state of each package; this root package holds documentation only.
+// state of each package. This root package holds documentation and
+// ErrInvalidConfig, the root of every package's configuration error; the
+// clock package holds the one Clock every loop and fake takes.
 package flinkscale
