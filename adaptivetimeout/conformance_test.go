@@ -9,7 +9,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	tuned, err := adaptivetimeout.New(adaptivetimeout.Config{MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond, Headroom: 2, RateWindow: 100 * time.Millisecond, Smoothing: 1})
+	tuned, err := adaptivetimeout.NewDefault(adaptivetimeout.DefaultConfig{MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond, Headroom: 2, RateWindow: 100 * time.Millisecond, Smoothing: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +35,6 @@ func TestConformance(t *testing.T) {
 			return 0
 		})},
 	} {
-		t.Run(c.name, func(t *testing.T) { adaptivetimeouttest.Run(t, c.p) })
+		t.Run(c.name, func(t *testing.T) { adaptivetimeouttest.Run(t, func() adaptivetimeout.Policy { return c.p }) })
 	}
 }

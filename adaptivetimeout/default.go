@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Defaults of Config.
+// Defaults of DefaultConfig.
 const (
 	// DefaultMaxWait caps every wait of Default: the pause Beam's loop
 	// takes after a pass in which no reader had data. Waiting longer for one
@@ -28,8 +28,8 @@ const (
 	DefaultSmoothing = 0.25
 )
 
-// Config tunes Default. The zero value means the defaults.
-type Config struct {
+// DefaultConfig tunes Default. The zero value means the defaults.
+type DefaultConfig struct {
 	// MinWait is the wait of an idle reader. Default: 0, the loop only
 	// looks whether an idle reader holds a record. Zero means default.
 	MinWait time.Duration
@@ -51,9 +51,9 @@ type Config struct {
 	Smoothing float64
 }
 
-// Validate reports whether the Config is usable, wrapping ErrInvalidConfig
+// Validate reports whether the DefaultConfig is usable, wrapping ErrInvalidConfig
 // if not.
-func (c Config) Validate() error {
+func (c DefaultConfig) Validate() error {
 	d := c.withDefaults()
 	switch {
 	case c.MinWait < 0 || c.MaxWait < 0 || c.Margin < 0 || c.RateWindow < 0:
@@ -68,7 +68,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
-func (c Config) withDefaults() Config {
+func (c DefaultConfig) withDefaults() DefaultConfig {
 	if c.MaxWait == 0 {
 		c.MaxWait = DefaultMaxWait
 	}
@@ -91,9 +91,10 @@ func (c Config) withDefaults() Config {
 // for data it has reason to expect soon, and only as long as that data
 // should take:
 //
-//   - Kafka holds records for the reader (Outcome.Backlog > 0): they are on
-//     their way, so wait Headroom x the reader's fetch latency (a moving
-//     average of Outcome.Latency, 0 until measured) + Margin. This closes
+//   - Kafka holds records for the reader (Outcome.Backlog known and above
+//     0): they are on their way, so wait Headroom x the reader's fetch
+//     latency (a moving average of the known Outcome.Latency figures, 0
+//     until one is known) + Margin. This closes
 //     the latency cliff: with 30 ms fetches a hot reader waits about 45 ms
 //     instead of timing out at 10 ms while its batch is in flight.
 //   - Otherwise, if the previous wait found records (the reader is
@@ -111,29 +112,30 @@ func (c Config) withDefaults() Config {
 //
 // Default decides waits only; how many records a reader may deliver per
 // visit is the loop's decision (BatchLoop sizes it from the backlog).
-// The zero value uses the defaults; New validates a Config. Safe for
-// concurrent use; each reader has its own state.
+// The zero value uses the defaults; NewDefault validates a DefaultConfig.
+// Safe for concurrent use; each reader has its own state.
 type Default struct {
-	cfg Config
+	cfg DefaultConfig
 }
 
-// New returns a Default with cfg, or an error wrapping ErrInvalidConfig.
-func New(cfg Config) (*Default, error) {
+// NewDefault returns a Default with cfg, or an error wrapping
+// ErrInvalidConfig.
+func NewDefault(cfg DefaultConfig) (*Default, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Default{cfg: cfg}, nil
 }
 
-func (d *Default) config() Config {
+func (d *Default) config() DefaultConfig {
 	if d == nil {
-		return Config{}.withDefaults()
+		return DefaultConfig{}.withDefaults()
 	}
 	return d.cfg.withDefaults()
 }
 
 // NewReader returns the state of a new reader: no rate, no latency yet.
-func (d *Default) NewReader() Reader { return &defaultReader{cfg: d.config(), lat: -1} }
+func (d *Default) NewReader() Reader { return &defaultReader{cfg: d.config()} }
 
 // Bounds returns MinWait and MaxWait.
 func (d *Default) Bounds() (lo, hi time.Duration) {
@@ -142,10 +144,11 @@ func (d *Default) Bounds() (lo, hi time.Duration) {
 }
 
 type defaultReader struct {
-	cfg  Config
-	rate float64       // records per second as of at
-	at   time.Time     // when rate was last brought up to date
-	lat  time.Duration // latency estimate, -1 until measured
+	cfg      DefaultConfig
+	rate     float64       // records per second as of at
+	at       time.Time     // when rate was last brought up to date
+	lat      time.Duration // latency estimate, once measured
+	measured bool          // whether lat holds a measurement
 }
 
 // Next learns from last and returns the wait (see Default).
@@ -172,22 +175,23 @@ func (r *defaultReader) learn(now time.Time, o Outcome) {
 		}
 		r.rate += float64(o.Records) / tau
 	}
-	if o.Latency >= 0 {
-		if r.lat < 0 {
-			r.lat = o.Latency
+	if lat, ok := o.Latency.Value(); ok && lat >= 0 { // a negative figure is not a latency
+		if !r.measured {
+			r.lat, r.measured = lat, true
 		} else {
-			r.lat += time.Duration(r.cfg.Smoothing * float64(o.Latency-r.lat))
+			r.lat += time.Duration(r.cfg.Smoothing * float64(lat-r.lat))
 		}
 	}
 }
 
 // decide returns the wait for a reader with the given backlog; streaming
 // says whether its previous wait found records.
-func (r *defaultReader) decide(backlog int64, streaming bool) time.Duration {
-	lat := float64(max(r.lat, 0))
-	var expect float64 // nanoseconds until the reader's next data
+func (r *defaultReader) decide(backlog Figure[int64], streaming bool) time.Duration {
+	lat := float64(r.lat) // 0 until measured
+	var expect float64    // nanoseconds until the reader's next data
+	_, behind := backlog.positive()
 	switch {
-	case backlog > 0:
+	case behind:
 		expect = lat
 	case streaming && r.rate > 0:
 		expect = float64(time.Second)/r.rate + lat

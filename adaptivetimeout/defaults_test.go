@@ -9,23 +9,23 @@ import (
 )
 
 // TestConfigDefaults checks every field documented with "Default: X" of
-// Config, Fixed, BeamLoop and BatchLoop against X, as the zero value's
-// effective value: what New, the zero Default, the zero Fixed and the
-// loops' Run use.
+// DefaultConfig, Fixed, BeamLoop and BatchLoop against X, as the zero
+// value's effective value: what NewDefault, the zero Default, the zero
+// Fixed and the loops' Run use.
 func TestConfigDefaults(t *testing.T) {
-	d, err := New(Config{})
+	d, err := NewDefault(DefaultConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	zero := (&Default{}).config()
 	cfg := d.config()
 	if zero != cfg {
-		t.Errorf("the zero Default uses %+v, New(Config{}) %+v", zero, cfg)
+		t.Errorf("the zero Default uses %+v, NewDefault(DefaultConfig{}) %+v", zero, cfg)
 	}
 	lo, hi := (&Default{}).Bounds()
 	batch := BatchLoop{}.withDefaults()
 	tables := map[string][]docdefaults.Row{
-		"Config": {
+		"DefaultConfig": {
 			{Field: "MinWait", Doc: "0, the loop only looks whether an idle reader holds a record", Got: lo, Want: time.Duration(0)},
 			{Field: "MaxWait", Doc: "DefaultMaxWait (50ms)", Got: hi, Want: 50 * time.Millisecond},
 			{Field: "Headroom", Doc: "DefaultHeadroom (1.5)", Got: cfg.Headroom, Want: 1.5},
@@ -75,7 +75,7 @@ type sleepSource struct{ slept time.Duration }
 func (*sleepSource) Len() int       { return 1 }
 func (*sleepSource) Now() time.Time { return time.Unix(0, 0) }
 func (*sleepSource) Wait(_ context.Context, _ int, _ time.Duration) (Ready, error) {
-	return Ready{Backlog: Unknown}, nil
+	return Ready{Backlog: Unknown[int64](NoFetchResponse)}, nil
 }
 func (*sleepSource) Emit(context.Context, int, int) error             { return nil }
 func (*sleepSource) WaitAny(context.Context, time.Duration) error     { return nil }

@@ -62,6 +62,19 @@
 // kafkaread, kfake) the hot partition keeps 92-99% of its rate alone
 // (BENCHMARKS.md).
 //
+// # Unknown figures
+//
+// An Outcome's Latency and Backlog and a Ready's Backlog are Figures:
+// known, or unknown with a Reason (NoPreviousWait, NotMeasured,
+// NoFetchResponse, or a Source's own), never a 0 or a -1 standing for
+// "not measured". A known 0 backlog is a reader that is caught up; an
+// unknown one is a reader whose high watermark nobody has reported, and a
+// policy treats it as no evidence of data on its way. Figure follows
+// backlog.Figure (the model of the module's convention) with the same
+// methods and JSON form, but is a type of this package's own: this core
+// imports only the standard library, and a reason from elsewhere converts
+// intact (Reason(r)).
+//
 // # Time and concurrency
 //
 // Policies are pure: they take the time as an argument and never read a

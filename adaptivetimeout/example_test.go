@@ -66,19 +66,24 @@ func ExampleDefault() {
 	var p adaptivetimeout.Default
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+	// A figure the loop could not measure is unknown with a reason, never 0.
+	notMeasured := adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NotMeasured)
+
 	idle := p.NewReader()
-	idle.Next(now, adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: 0})
-	fmt.Println("idle:", idle.Next(now.Add(time.Millisecond), adaptivetimeout.Outcome{Start: now, Waited: 0, Latency: adaptivetimeout.Unknown, Backlog: 0}))
+	idle.Next(now, adaptivetimeout.Outcome{Latency: notMeasured, Backlog: adaptivetimeout.Known[int64](0)})
+	fmt.Println("idle:", idle.Next(now.Add(time.Millisecond), adaptivetimeout.Outcome{Start: now, Waited: 0, Latency: notMeasured, Backlog: adaptivetimeout.Known[int64](0)}))
 
 	behind := p.NewReader()
-	behind.Next(now, adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: 1e6})
+	behind.Next(now, adaptivetimeout.Outcome{Latency: notMeasured, Backlog: adaptivetimeout.Known[int64](1e6)})
 	// Its last batch took 30 ms to arrive after it ran out; Kafka holds more.
-	fmt.Println("behind:", behind.Next(now.Add(30*time.Millisecond), adaptivetimeout.Outcome{Start: now, Waited: 30 * time.Millisecond, Records: 500, Latency: 30 * time.Millisecond, Backlog: 1e6}))
+	last := adaptivetimeout.Outcome{Start: now, Waited: 30 * time.Millisecond, Records: 500,
+		Latency: adaptivetimeout.Known(30 * time.Millisecond), Backlog: adaptivetimeout.Known[int64](1e6)}
+	fmt.Println("behind:", behind.Next(now.Add(30*time.Millisecond), last), "after a latency of", last.Latency)
 	lo, hi := p.Bounds()
 	fmt.Println("bounds:", lo, hi)
 	// Output:
 	// idle: 0s
-	// behind: 46ms
+	// behind: 46ms after a latency of 30ms
 	// bounds: 0s 50ms
 }
 

@@ -47,8 +47,8 @@ func (b *fuzzBytes) duration() time.Duration {
 	}
 }
 
-// count decodes a record count or backlog: mostly 0 to 199, or Unknown,
-// another negative figure or a huge one.
+// count decodes a record count: mostly 0 to 199, or -1, another negative
+// figure or a huge one.
 func (b *fuzzBytes) count() int64 {
 	c, _ := b.next()
 	switch c {
@@ -57,7 +57,7 @@ func (b *fuzzBytes) count() int64 {
 	case 254:
 		return math.MinInt64
 	case 253:
-		return adaptivetimeout.Unknown
+		return -1
 	case 252:
 		return -7
 	case 251:
@@ -67,12 +67,29 @@ func (b *fuzzBytes) count() int64 {
 	}
 }
 
+// backlog decodes a backlog figure: unknown (253, with a reason, or 250,
+// without one), or a known count as count decodes it (negative and huge
+// ones too).
+func (b *fuzzBytes) backlog() adaptivetimeout.Figure[int64] {
+	if len(*b) > 0 {
+		switch (*b)[0] {
+		case 253:
+			b.next()
+			return adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse)
+		case 250:
+			b.next()
+			return adaptivetimeout.Figure[int64]{}
+		}
+	}
+	return adaptivetimeout.Known(b.count())
+}
+
 // fuzzPolicies returns the policies under test, cfg's Default among them
 // when it is valid.
-func fuzzPolicies(cfg adaptivetimeout.Config, lo, hi time.Duration) []adaptivetimeout.Bounded {
+func fuzzPolicies(cfg adaptivetimeout.DefaultConfig, lo, hi time.Duration) []adaptivetimeout.Bounded {
 	ps := []adaptivetimeout.Bounded{&adaptivetimeout.Default{}, adaptivetimeout.BeamAIAD{}, adaptivetimeout.NoWait{},
 		adaptivetimeout.Fixed{}, adaptivetimeout.Fixed{Wait: lo}}
-	if d, err := adaptivetimeout.New(cfg); err == nil {
+	if d, err := adaptivetimeout.NewDefault(cfg); err == nil {
 		ps = append(ps, d)
 	}
 	if c, err := adaptivetimeout.Clamp(&adaptivetimeout.Default{}, lo, hi); err == nil {
@@ -83,7 +100,7 @@ func fuzzPolicies(cfg adaptivetimeout.Config, lo, hi time.Duration) []adaptiveti
 
 // FuzzPolicyNext feeds each policy's reader a sequence of outcomes with
 // arbitrary figures and clock steps (backwards too), and a Config of
-// arbitrary fields: New rejects it with ErrInvalidConfig or the Default it
+// arbitrary fields: NewDefault rejects it with ErrInvalidConfig or the Default it
 // returns keeps its bounds like the others.
 func FuzzPolicyNext(f *testing.F) {
 	f.Add(int64(0), int64(0), 0.0, int64(0), int64(0), 0.0, int64(0), int64(0), []byte{})
@@ -93,7 +110,7 @@ func FuzzPolicyNext(f *testing.F) {
 		int64(0), int64(math.MaxInt64), []byte{255, 255, 255, 255, 255, 254, 254, 254, 254, 254, 252, 251, 252, 252, 251})
 	f.Add(int64(-1), int64(0), math.NaN(), int64(0), int64(0), math.Inf(1), int64(5), int64(1), []byte{1, 1, 1, 1, 1})
 	f.Fuzz(func(t *testing.T, minWait, maxWait int64, headroom float64, margin, window int64, smoothing float64, lo, hi int64, data []byte) {
-		cfg := adaptivetimeout.Config{MinWait: time.Duration(minWait), MaxWait: time.Duration(maxWait), Headroom: headroom,
+		cfg := adaptivetimeout.DefaultConfig{MinWait: time.Duration(minWait), MaxWait: time.Duration(maxWait), Headroom: headroom,
 			Margin: time.Duration(margin), RateWindow: time.Duration(window), Smoothing: smoothing}
 		if err := cfg.Validate(); err != nil && !errors.Is(err, adaptivetimeout.ErrInvalidConfig) {
 			t.Fatalf("Validate: %v does not wrap ErrInvalidConfig", err)
@@ -116,9 +133,9 @@ func playOutcomes(t *testing.T, p adaptivetimeout.Bounded, b fuzzBytes) {
 	now, prev := t0, time.Time{}
 	for step := 0; step == 0 || len(b) > 0; step++ {
 		now = now.Add(b.duration())
-		o := adaptivetimeout.Outcome{Start: prev, Waited: b.duration(), Records: int(b.count()), Latency: b.duration(), Backlog: b.count()}
+		o := adaptivetimeout.Outcome{Start: prev, Waited: b.duration(), Records: int(b.count()), Latency: adaptivetimeout.Known(b.duration()), Backlog: b.backlog()}
 		if c, _ := b.next(); c%4 == 0 {
-			o.Latency = adaptivetimeout.Unknown
+			o.Latency = adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NotMeasured)
 		}
 		w := r.Next(now, o)
 		if w < lo || w > hi {
@@ -159,7 +176,7 @@ func (s *fuzzSource) Wait(_ context.Context, i int, _ time.Duration) (adaptiveti
 	if s.held[i] == 0 {
 		s.held[i] = int(max(0, min(s.b.count(), math.MaxInt32)))
 	}
-	rd := adaptivetimeout.Ready{Records: s.held[i], Backlog: s.b.count()}
+	rd := adaptivetimeout.Ready{Records: s.held[i], Backlog: s.b.backlog()}
 	if s.held[i] > 0 {
 		rd.Since = s.now.Add(-s.b.duration())
 	}

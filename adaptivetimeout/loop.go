@@ -38,8 +38,10 @@ type Ready struct {
 	// Since is when the oldest of them became ready (zero if none).
 	Since time.Time
 	// Backlog is how many records Kafka holds for the reader beyond those
-	// fetched, as of the latest fetch response, or Unknown.
-	Backlog int64
+	// fetched, as of the latest fetch response, or unknown with a reason
+	// (NoFetchResponse before the first response); never -1 or a 0 that
+	// was not measured.
+	Backlog Figure[int64]
 }
 
 // Loop is a source loop: one goroutine visiting many readers, asking p
@@ -59,19 +61,20 @@ var (
 // Outcome it is gathering for the policy's next call.
 type reader struct {
 	policy  Reader
-	held    int   // records ready, as far as the loop knows
-	backlog int64 // latest Ready.Backlog
+	held    int           // records ready, as far as the loop knows
+	backlog Figure[int64] // latest Ready.Backlog
 	out     Outcome
 	// dryAt is when the reader was first found empty since it last held a
 	// record (zero: it was not); dryBacklog its backlog then.
 	dryAt      time.Time
-	dryBacklog int64
+	dryBacklog Figure[int64]
 }
 
 func newReaders(n int, p Policy) []reader {
 	rs := make([]reader, n)
 	for i := range rs {
-		rs[i] = reader{policy: p.NewReader(), backlog: Unknown, out: Outcome{Latency: Unknown, Backlog: Unknown}}
+		rs[i] = reader{policy: p.NewReader(), backlog: Unknown[int64](NoFetchResponse),
+			out: Outcome{Latency: Unknown[time.Duration](NoPreviousWait), Backlog: Unknown[int64](NoFetchResponse)}}
 	}
 	return rs
 }
@@ -81,7 +84,7 @@ func (r *reader) next(now time.Time) time.Duration {
 	o := r.out
 	o.Backlog = r.backlog
 	w := max(0, r.policy.Next(now, o))
-	r.out = Outcome{Start: now, Latency: Unknown, Backlog: Unknown}
+	r.out = Outcome{Start: now, Latency: Unknown[time.Duration](NotMeasured)}
 	return w
 }
 
@@ -112,8 +115,8 @@ func (r *reader) observe(start time.Time, rd Ready) {
 	if from.IsZero() && !rd.Since.Before(start) {
 		from, backlog = start, before // the records came during this wait
 	}
-	if !from.IsZero() && backlog > 0 {
-		r.out.Latency = max(0, rd.Since.Sub(from))
+	if _, behind := backlog.positive(); !from.IsZero() && behind {
+		r.out.Latency = Known(max(0, rd.Since.Sub(from)))
 	}
 	r.dryAt = time.Time{}
 }

@@ -196,12 +196,13 @@ func (l BatchLoop) visit(ctx context.Context, src Source, r *reader, i int) (int
 	return got, nil
 }
 
-// budget is the visit's record budget: held records plus backlog, within
-// [Batch, MaxBatch].
+// budget is the visit's record budget: held records plus backlog (none
+// when unknown), within [Batch, MaxBatch].
 func (l BatchLoop) budget(r *reader) int {
-	if r.backlog >= int64(l.MaxBatch) {
+	backlog, _ := r.backlog.positive()
+	if backlog >= int64(l.MaxBatch) {
 		return l.MaxBatch
 	}
-	want := r.held + int(max(r.backlog, 0))
+	want := r.held + int(max(backlog, 0))
 	return min(max(want, l.Batch), l.MaxBatch)
 }

@@ -26,6 +26,7 @@ type scripted struct {
 	held    int
 	since   time.Duration
 	backlog int64
+	fetched bool // whether a batch has come: the backlog is known
 }
 
 type batch struct {
@@ -55,7 +56,7 @@ func (s *script) Wait(_ context.Context, i int, d time.Duration) (adaptivetimeou
 			if err := s.advance(b.at); err != nil {
 				return adaptivetimeout.Ready{}, err
 			}
-			r.held, r.since, r.backlog, r.batches = b.n, b.at, b.backlog, r.batches[1:]
+			r.held, r.since, r.backlog, r.batches, r.fetched = b.n, b.at, b.backlog, r.batches[1:], true
 		}
 	}
 	if r.held == 0 && d > 0 {
@@ -64,7 +65,10 @@ func (s *script) Wait(_ context.Context, i int, d time.Duration) (adaptivetimeou
 		}
 	}
 	s.log = append(s.log, fmt.Sprintf("wait %d %v: %d", i, d, r.held))
-	rd := adaptivetimeout.Ready{Records: r.held, Backlog: r.backlog}
+	rd := adaptivetimeout.Ready{Records: r.held, Backlog: adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse)}
+	if r.fetched {
+		rd.Backlog = adaptivetimeout.Known(r.backlog)
+	}
 	if r.held > 0 {
 		rd.Since = t0.Add(r.since)
 	}
@@ -216,7 +220,7 @@ func TestOutcomes(t *testing.T) {
 	if len(outs) < 4 {
 		t.Fatalf("%d outcomes", len(outs))
 	}
-	check := func(i int, start time.Duration, waited time.Duration, records int, latency time.Duration, backlog int64) {
+	check := func(i int, start time.Duration, waited time.Duration, records int, latency adaptivetimeout.Figure[time.Duration], backlog adaptivetimeout.Figure[int64]) {
 		t.Helper()
 		want := adaptivetimeout.Outcome{Start: t0.Add(start), Waited: waited, Records: records, Latency: latency, Backlog: backlog}
 		if start < 0 {
@@ -226,13 +230,16 @@ func TestOutcomes(t *testing.T) {
 			t.Errorf("outcome %d: %+v\nwant %+v", i, outs[i], want)
 		}
 	}
-	check(0, -1, 0, 0, adaptivetimeout.Unknown, adaptivetimeout.Unknown) // a new reader
-	check(1, 0, 2*ms, 3, adaptivetimeout.Unknown, 500)                   // found 3 after 2 ms; the reader was new, so no latency
+	notMeasured := adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NotMeasured)
+	known := adaptivetimeout.Known[int64]
+	// A new reader: nothing waited for, no fetch answered.
+	check(0, -1, 0, 0, adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NoPreviousWait), adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse))
+	check(1, 0, 2*ms, 3, notMeasured, known(500)) // found 3 after 2 ms; the reader was new, so no latency
 	// Runs out at 2 ms + 3 µs with a backlog, waits 10 ms in vain.
-	check(2, 2*ms+3*time.Microsecond, 10*ms, 0, adaptivetimeout.Unknown, 500)
+	check(2, 2*ms+3*time.Microsecond, 10*ms, 0, notMeasured, known(500))
 	// The next wait (after the 50 ms sleep) finds the records ready since
-	// 20 ms: latency 20 ms - 2.003 ms.
-	check(3, 62*ms+3*time.Microsecond, 0, 2, 18*ms-3*time.Microsecond, 0)
+	// 20 ms: latency 20 ms - 2.003 ms; a known 0 backlog (caught up).
+	check(3, 62*ms+3*time.Microsecond, 0, 2, adaptivetimeout.Known(18*ms-3*time.Microsecond), known(0))
 }
 
 func TestLoopsStopOnCancelAndErrors(t *testing.T) {

@@ -1,26 +1,26 @@
 package adaptivetimeout
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/flinkscale/flinkscale"
 )
 
-// Unknown marks an Outcome figure the loop could not measure: a Latency or
-// a Backlog.
-const Unknown = -1
-
 // ErrInvalidConfig is wrapped by every error about a bad configuration of
-// a policy or a loop.
-var ErrInvalidConfig = errors.New("adaptivetimeout: invalid config")
+// a policy or a loop. It wraps flinkscale.ErrInvalidConfig, so errors.Is
+// holds for both; the sentinels of packages kafkaread and sim wrap this
+// one.
+var ErrInvalidConfig = fmt.Errorf("adaptivetimeout: %w", flinkscale.ErrInvalidConfig)
 
 // Outcome is what happened to one reader since the loop last asked its
 // policy for a wait: how the wait went and what the reader delivered after
 // it. The loop fills it in; a policy only reads it.
 //
 // The zero Start means there was no previous wait (the reader is new): only
-// Backlog is then meaningful, and Latency is Unknown when a loop of this
-// package builds the Outcome. It is a plain value.
+// Backlog is then meaningful, and Latency is unknown (NoPreviousWait when a
+// loop of this package builds the Outcome). A figure the loop could not
+// measure is unknown with its reason, never 0 or -1. It is a plain value.
 type Outcome struct {
 	// Start is when the previous wait began.
 	Start time.Time
@@ -36,12 +36,15 @@ type Outcome struct {
 	// fetch's round trip the loop could not hide. It is measured only when
 	// the reader ran out while Backlog was positive (otherwise the time
 	// until the next record is the producers' doing, not the fetch's), and
-	// is Unknown when it was not measured since the previous wait began.
-	Latency time.Duration
+	// is unknown (NotMeasured) when it was not measured since the previous
+	// wait began. A known 0 is a fetch that took no time.
+	Latency Figure[time.Duration]
 	// Backlog is how many records Kafka holds for the reader beyond those
 	// it has fetched (high watermark minus the next offset to fetch), as of
-	// the latest fetch response, or Unknown.
-	Backlog int64
+	// the latest fetch response, or unknown with the Source's reason
+	// (NoFetchResponse before the first response). A known 0 means the
+	// reader is caught up.
+	Backlog Figure[int64]
 }
 
 // Reader is one reader's wait state, created by a Policy. The loop calls

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/adaptivetimeout"
 )
 
@@ -22,12 +23,22 @@ type step struct {
 }
 
 // empty is a wait that found nothing; hit one that found n records.
-func empty(backlog int64) adaptivetimeout.Outcome {
-	return adaptivetimeout.Outcome{Waited: 10 * ms, Latency: adaptivetimeout.Unknown, Backlog: backlog}
+func empty(backlog adaptivetimeout.Figure[int64]) adaptivetimeout.Outcome {
+	return adaptivetimeout.Outcome{Waited: 10 * ms, Latency: noLat(), Backlog: backlog}
 }
 
-func hit(n int, latency time.Duration, backlog int64) adaptivetimeout.Outcome {
+func hit(n int, latency adaptivetimeout.Figure[time.Duration], backlog adaptivetimeout.Figure[int64]) adaptivetimeout.Outcome {
 	return adaptivetimeout.Outcome{Records: n, Latency: latency, Backlog: backlog}
+}
+
+// lat and bl are known figures; noLat and noBacklog unknown ones.
+func lat(d time.Duration) adaptivetimeout.Figure[time.Duration] { return adaptivetimeout.Known(d) }
+func bl(n int64) adaptivetimeout.Figure[int64]                  { return adaptivetimeout.Known(n) }
+func noLat() adaptivetimeout.Figure[time.Duration] {
+	return adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NotMeasured)
+}
+func noBacklog() adaptivetimeout.Figure[int64] {
+	return adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse)
 }
 
 // play feeds steps to a new reader of p; the first step is the reader's
@@ -48,21 +59,21 @@ func play(t *testing.T, p adaptivetimeout.Policy, steps []step) {
 }
 
 func TestFixed(t *testing.T) {
-	play(t, adaptivetimeout.Fixed{}, []step{{0, empty(0), 10 * ms}, {ms, hit(5, 0, 9), 10 * ms}, {ms, empty(0), 10 * ms}})
-	play(t, adaptivetimeout.Fixed{Wait: 3 * ms}, []step{{0, empty(0), 3 * ms}, {ms, hit(5, 0, 9), 3 * ms}})
-	play(t, adaptivetimeout.NoWait{}, []step{{0, empty(0), 0}, {ms, hit(5, 0, 9), 0}})
+	play(t, adaptivetimeout.Fixed{}, []step{{0, empty(bl(0)), 10 * ms}, {ms, hit(5, lat(0), bl(9)), 10 * ms}, {ms, empty(bl(0)), 10 * ms}})
+	play(t, adaptivetimeout.Fixed{Wait: 3 * ms}, []step{{0, empty(bl(0)), 3 * ms}, {ms, hit(5, lat(0), bl(9)), 3 * ms}})
+	play(t, adaptivetimeout.NoWait{}, []step{{0, empty(bl(0)), 0}, {ms, hit(5, lat(0), bl(9)), 0}})
 }
 
 func TestBeamAIAD(t *testing.T) {
-	steps := []step{{0, empty(0), 10 * ms}} // starts at 10 ms
+	steps := []step{{0, empty(bl(0)), 10 * ms}} // starts at 10 ms
 	for w := 9; w >= 1; w-- {
-		steps = append(steps, step{10 * ms, empty(0), time.Duration(w) * ms}) // -1 ms per empty wait
+		steps = append(steps, step{10 * ms, empty(bl(0)), time.Duration(w) * ms}) // -1 ms per empty wait
 	}
-	steps = append(steps, step{10 * ms, empty(0), ms}) // floor: 1 ms
+	steps = append(steps, step{10 * ms, empty(bl(0)), ms}) // floor: 1 ms
 	for w := 2; w <= 20; w++ {
-		steps = append(steps, step{ms, hit(500, 30*ms, 1<<20), time.Duration(w) * ms}) // +1 ms per batch; nothing else counts
+		steps = append(steps, step{ms, hit(500, lat(30*ms), bl(1<<20)), time.Duration(w) * ms}) // +1 ms per batch; nothing else counts
 	}
-	steps = append(steps, step{ms, hit(1, 0, 0), 20 * ms}, step{ms, empty(1 << 30), 19 * ms})
+	steps = append(steps, step{ms, hit(1, lat(0), bl(0)), 20 * ms}, step{ms, empty(bl(1 << 30)), 19 * ms})
 	play(t, adaptivetimeout.BeamAIAD{}, steps)
 	lo, hi := adaptivetimeout.BeamAIAD{}.Bounds()
 	if lo != ms || hi != 20*ms {
@@ -72,23 +83,23 @@ func TestBeamAIAD(t *testing.T) {
 
 func TestDefaultNewAndIdle(t *testing.T) {
 	t.Run("new reader", func(t *testing.T) {
-		play(t, &adaptivetimeout.Default{}, []step{{0, adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: adaptivetimeout.Unknown}, 0}})
-		play(t, &adaptivetimeout.Default{}, []step{{0, adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: 10}, ms}})
+		play(t, &adaptivetimeout.Default{}, []step{{0, adaptivetimeout.Outcome{Latency: noLat(), Backlog: noBacklog()}, 0}})
+		play(t, &adaptivetimeout.Default{}, []step{{0, adaptivetimeout.Outcome{Latency: noLat(), Backlog: bl(10)}, ms}})
 	})
 	t.Run("idle", func(t *testing.T) {
-		play(t, &adaptivetimeout.Default{}, []step{{0, empty(0), 0}, {10 * ms, empty(0), 0}, {time.Second, empty(adaptivetimeout.Unknown), 0}})
+		play(t, &adaptivetimeout.Default{}, []step{{0, empty(bl(0)), 0}, {10 * ms, empty(bl(0)), 0}, {time.Second, empty(noBacklog()), 0}})
 	})
 }
 
 func TestDefaultBacklog(t *testing.T) {
 	t.Run("backlog", func(t *testing.T) {
 		play(t, &adaptivetimeout.Default{}, []step{
-			{0, empty(0), 0},
-			{ms, hit(500, adaptivetimeout.Unknown, 1000), ms},     // latency unknown: the margin
-			{ms, hit(500, 30*ms, 1000), 46 * ms},                  // 1.5 x 30 ms + 1 ms: the latency cliff closed
-			{ms, hit(500, 10*ms, 1000), 38500 * time.Microsecond}, // average 30 + 0.25 x (10 - 30) = 25 ms
-			{ms, empty(1000), 38500 * time.Microsecond},           // an empty wait keeps the estimate
-			{ms, hit(1, 200*ms, 1<<20), 0},                        // average 25 + 0.25 x 175 = 68.75 ms: beyond 50 ms, idle
+			{0, empty(bl(0)), 0},
+			{ms, hit(500, noLat(), bl(1000)), ms},                          // latency unknown: the margin
+			{ms, hit(500, lat(30*ms), bl(1000)), 46 * ms},                  // 1.5 x 30 ms + 1 ms: the latency cliff closed
+			{ms, hit(500, lat(10*ms), bl(1000)), 38500 * time.Microsecond}, // average 30 + 0.25 x (10 - 30) = 25 ms
+			{ms, empty(bl(1000)), 38500 * time.Microsecond},                // an empty wait keeps the estimate
+			{ms, hit(1, lat(200*ms), bl(1<<20)), 0},                        // average 25 + 0.25 x 175 = 68.75 ms: beyond 50 ms, idle
 		})
 	})
 }
@@ -100,13 +111,13 @@ func TestDefaultTraffic(t *testing.T) {
 		// it starts low and climbs towards 1050/s: 100/s, then
 		// 100 e^-0.1 + 100 = 190/s, ... The wait is 1.5 / rate + 1 ms.
 		rate := 0.0
-		steps := []step{{0, empty(0), 0}}
+		steps := []step{{0, empty(bl(0)), 0}}
 		for i := range 30 {
 			if i > 0 {
 				rate *= math.Exp(-0.1)
 			}
 			rate += 100
-			steps = append(steps, step{100 * ms, hit(100, 0, 0), time.Duration(1.5*(float64(time.Second)/rate) + float64(ms))})
+			steps = append(steps, step{100 * ms, hit(100, lat(0), bl(0)), time.Duration(1.5*(float64(time.Second)/rate) + float64(ms))})
 		}
 		if steps[1].want != 16*ms || steps[30].want > 3*ms {
 			t.Fatalf("the arithmetic changed: %v ... %v", steps[1].want, steps[30].want)
@@ -117,22 +128,22 @@ func TestDefaultTraffic(t *testing.T) {
 		burst := math.Exp(-1) + 1 // the rate after two records 1 s apart
 		burst = burst*math.Exp(-0.01) + 200
 		play(t, &adaptivetimeout.Default{}, []step{
-			{0, empty(0), 0},
-			{time.Second, hit(1, adaptivetimeout.Unknown, 0), 0}, // 1 record per second: never worth a wait
-			{time.Second, hit(1, adaptivetimeout.Unknown, 0), 0},
-			{10 * ms, hit(200, adaptivetimeout.Unknown, 0), time.Duration(1.5*(float64(time.Second)/burst) + float64(ms))}, // a burst: ~201/s
-			{10 * ms, empty(0), 0}, // the burst is over: idle at once
+			{0, empty(bl(0)), 0},
+			{time.Second, hit(1, noLat(), bl(0)), 0}, // 1 record per second: never worth a wait
+			{time.Second, hit(1, noLat(), bl(0)), 0},
+			{10 * ms, hit(200, noLat(), bl(0)), time.Duration(1.5*(float64(time.Second)/burst) + float64(ms))}, // a burst: ~201/s
+			{10 * ms, empty(bl(0)), 0}, // the burst is over: idle at once
 		})
 	})
 }
 
 func TestDefaultBounds(t *testing.T) {
 	t.Run("bounds", func(t *testing.T) {
-		d, err := adaptivetimeout.New(adaptivetimeout.Config{MinWait: 2 * ms, MaxWait: 20 * ms})
+		d, err := adaptivetimeout.NewDefault(adaptivetimeout.DefaultConfig{MinWait: 2 * ms, MaxWait: 20 * ms})
 		if err != nil {
 			t.Fatal(err)
 		}
-		play(t, d, []step{{0, empty(0), 2 * ms}, {ms, hit(500, 12*ms, 1000), 19 * ms}, {ms, hit(500, 30*ms, 1000), 2 * ms}})
+		play(t, d, []step{{0, empty(bl(0)), 2 * ms}, {ms, hit(500, lat(12*ms), bl(1000)), 19 * ms}, {ms, hit(500, lat(30*ms), bl(1000)), 2 * ms}})
 		if lo, hi := d.Bounds(); lo != 2*ms || hi != 20*ms {
 			t.Errorf("Bounds() = %v, %v", lo, hi)
 		}
@@ -143,7 +154,7 @@ func TestDefaultBounds(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	for _, c := range []adaptivetimeout.Config{
+	for _, c := range []adaptivetimeout.DefaultConfig{
 		{MinWait: -1},
 		{MaxWait: -1},
 		{MinWait: 60 * ms}, // above the default MaxWait
@@ -157,11 +168,11 @@ func TestConfigValidate(t *testing.T) {
 		{Smoothing: -0.1},
 		{Smoothing: math.NaN()},
 	} {
-		if _, err := adaptivetimeout.New(c); !errors.Is(err, adaptivetimeout.ErrInvalidConfig) {
-			t.Errorf("New(%+v) = %v, want ErrInvalidConfig", c, err)
+		if _, err := adaptivetimeout.NewDefault(c); !errors.Is(err, adaptivetimeout.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("NewDefault(%+v) = %v, want adaptivetimeout.ErrInvalidConfig and flinkscale.ErrInvalidConfig", c, err)
 		}
 	}
-	if err := (adaptivetimeout.Config{}).Validate(); err != nil {
+	if err := (adaptivetimeout.DefaultConfig{}).Validate(); err != nil {
 		t.Errorf("zero Config: %v", err)
 	}
 }
@@ -171,8 +182,8 @@ func TestClamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	play(t, p, []step{{0, empty(0), 10 * ms}, {ms, empty(0), 9 * ms}, {ms, empty(0), 8 * ms}, {ms, empty(0), 7 * ms},
-		{ms, empty(0), 6 * ms}, {ms, empty(0), 5 * ms}, {ms, empty(0), 5 * ms}})
+	play(t, p, []step{{0, empty(bl(0)), 10 * ms}, {ms, empty(bl(0)), 9 * ms}, {ms, empty(bl(0)), 8 * ms}, {ms, empty(bl(0)), 7 * ms},
+		{ms, empty(bl(0)), 6 * ms}, {ms, empty(bl(0)), 5 * ms}, {ms, empty(bl(0)), 5 * ms}})
 	b := p.(adaptivetimeout.Bounded)
 	if lo, hi := b.Bounds(); lo != 5*ms || hi != 15*ms {
 		t.Errorf("Bounds() = %v, %v", lo, hi)

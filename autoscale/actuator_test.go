@@ -52,19 +52,6 @@ func TestDecisionSizeAndChanges(t *testing.T) {
 	}
 }
 
-func TestValue(t *testing.T) {
-	nan := 0.0
-	nan /= nan
-	for _, x := range []autoscale.Value{autoscale.Of(nan), autoscale.Missing, {}} {
-		if x.Valid() || x.Or(7) != 7 || x.String() != "missing" {
-			t.Errorf("%v should be missing", x)
-		}
-	}
-	if v, ok := autoscale.Of(2.5).Get(); !ok || v != 2.5 {
-		t.Error("Of(2.5) lost its value")
-	}
-}
-
 // DryRun keeps the latest MaxDecisions decisions (1000 by default) and
 // counts them all.
 func TestDryRunBounded(t *testing.T) {

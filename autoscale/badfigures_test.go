@@ -15,12 +15,12 @@ import (
 // eagerOperator decides every minute: a 3 min window, no stabilization,
 // no delayed scale-down.
 func eagerOperator(t *testing.T) *autoscale.OperatorCompatible {
-	return newOperator(t, autoscale.OperatorConfig{MetricsWindow: 3 * time.Minute, Stabilization: -1, ScaleDownInterval: -1})
+	return newOperator(t, autoscale.OperatorCompatibleConfig{MetricsWindow: 3 * time.Minute, Stabilization: -1, ScaleDownInterval: -1})
 }
 
 // A negative figure counts as missing: each policy decides the same when
-// one of a vertex's figures is negative as when it is missing, and does
-// not scale on it. (Before, the operator took a negative busy time as 0,
+// one of a vertex's figures is negative as when it is missing for the
+// reason Value.NonNegative gives, and does not scale on it. (Before, the operator took a negative busy time as 0,
 // hence an unbounded processing rate, and scaled down.)
 func TestNegativeFigureCountsAsMissing(t *testing.T) {
 	figures := map[string]func(v *autoscale.Vertex, x autoscale.Value){
@@ -50,7 +50,7 @@ func TestNegativeFigureCountsAsMissing(t *testing.T) {
 						a, b := autoscaletest.Clone(obs), autoscaletest.Clone(obs)
 						if i >= 10 {
 							set(&a.Vertices[vertex], autoscale.Of(-0.5))
-							set(&b.Vertices[vertex], autoscale.Missing)
+							set(&b.Vertices[vertex], autoscale.MissingBecause("negative (-0.5)"))
 						}
 						da, err := neg.Decide(a.Time, a)
 						if err != nil {
@@ -64,6 +64,63 @@ func TestNegativeFigureCountsAsMissing(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// A missing figure's reason reaches the decision intact: a vertex kept
+// for its missing figures, or the operator's backlog mode and its fatal
+// missing input rate, say why each is missing.
+func TestMissingFigureReasons(t *testing.T) {
+	const why = "fetch failed: connection refused"
+	tests := []struct {
+		name   string
+		policy func() autoscale.Policy
+		edit   func(obs *autoscale.Observation)
+		want   func(d autoscale.Decision) string
+		text   string
+	}{
+		{"Default: a source's backlog", func() autoscale.Policy { return newDefault(t, autoscale.DefaultConfig{}) },
+			func(obs *autoscale.Observation) { obs.Vertices[0].Source.Backlog = autoscale.MissingBecause(why) },
+			func(d autoscale.Decision) string { return d.Reasons["v0"] },
+			"its backlog (" + why + ") is missing"},
+		{"Default: records in and busy time", func() autoscale.Policy { return newDefault(t, autoscale.DefaultConfig{}) },
+			func(obs *autoscale.Observation) {
+				obs.Vertices[1].RecordsIn, obs.Vertices[1].Busy = autoscale.MissingBecause(why), autoscale.MissingBecause("metric not reported")
+			},
+			func(d autoscale.Decision) string { return d.Reasons["v1"] },
+			"its records in (" + why + ") and busy time (metric not reported) are missing"},
+		{"OperatorCompatible: a source's backlog", func() autoscale.Policy { return eagerOperator(t) },
+			func(obs *autoscale.Observation) { obs.Vertices[0].Source.Backlog = autoscale.MissingBecause(why) },
+			func(d autoscale.Decision) string { return d.Summary },
+			"the backlog of source v0 is missing (" + why + ")"},
+		{"OperatorCompatible: a source's records in", func() autoscale.Policy { return eagerOperator(t) },
+			func(obs *autoscale.Observation) { obs.Vertices[0].RecordsIn = autoscale.MissingBecause(why) },
+			func(d autoscale.Decision) string { return d.Summary },
+			"the input rate of source v0 is missing in the window (" + why + ")"},
+		{"OperatorCompatible: a vertex's busy time", func() autoscale.Policy { return eagerOperator(t) },
+			func(obs *autoscale.Observation) { obs.Vertices[1].Busy = autoscale.MissingBecause(why) },
+			func(d autoscale.Decision) string { return d.Reasons["v1"] },
+			"now its busy time (" + why + ") is missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.policy()
+			tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 8, false, 4, 4))
+			var d autoscale.Decision
+			for i := range 6 {
+				obs := tr.Step(time.Minute, flow(2000, 0.5, 0.5, 0))
+				if i == 5 {
+					tt.edit(&obs)
+				}
+				var err error
+				if d, err = p.Decide(obs.Time, obs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := tt.want(d); !strings.Contains(got, tt.text) {
+				t.Errorf("%q lacks %q", got, tt.text)
+			}
+		})
 	}
 }
 
@@ -171,22 +228,22 @@ func TestCounterResetDoesNotScale(t *testing.T) {
 	}
 }
 
-// A NaN or infinite float in an OperatorConfig is invalid. (Before, a NaN
+// A NaN or infinite float in an OperatorCompatibleConfig is invalid. (Before, a NaN
 // passed every comparison in Validate, and the policy then kept every
 // vertex forever.)
 func TestOperatorConfigNotFinite(t *testing.T) {
-	set := map[string]func(c *autoscale.OperatorConfig, x float64){
-		"TargetUtilization":   func(c *autoscale.OperatorConfig, x float64) { c.TargetUtilization = x },
-		"UtilizationBoundary": func(c *autoscale.OperatorConfig, x float64) { c.UtilizationBoundary = x },
-		"UtilizationMin":      func(c *autoscale.OperatorConfig, x float64) { c.UtilizationMin = x },
-		"UtilizationMax":      func(c *autoscale.OperatorConfig, x float64) { c.UtilizationMax = x },
-		"ObservedTPRSwitch":   func(c *autoscale.OperatorConfig, x float64) { c.ObservedTPRSwitch = x },
-		"MaxScaleDownFactor":  func(c *autoscale.OperatorConfig, x float64) { c.MaxScaleDownFactor = x },
-		"MaxScaleUpFactor":    func(c *autoscale.OperatorConfig, x float64) { c.MaxScaleUpFactor = x },
+	set := map[string]func(c *autoscale.OperatorCompatibleConfig, x float64){
+		"TargetUtilization":   func(c *autoscale.OperatorCompatibleConfig, x float64) { c.TargetUtilization = x },
+		"UtilizationBoundary": func(c *autoscale.OperatorCompatibleConfig, x float64) { c.UtilizationBoundary = x },
+		"UtilizationMin":      func(c *autoscale.OperatorCompatibleConfig, x float64) { c.UtilizationMin = x },
+		"UtilizationMax":      func(c *autoscale.OperatorCompatibleConfig, x float64) { c.UtilizationMax = x },
+		"ObservedTPRSwitch":   func(c *autoscale.OperatorCompatibleConfig, x float64) { c.ObservedTPRSwitch = x },
+		"MaxScaleDownFactor":  func(c *autoscale.OperatorCompatibleConfig, x float64) { c.MaxScaleDownFactor = x },
+		"MaxScaleUpFactor":    func(c *autoscale.OperatorCompatibleConfig, x float64) { c.MaxScaleUpFactor = x },
 	}
 	for name, f := range set {
 		for _, x := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-			var cfg autoscale.OperatorConfig
+			var cfg autoscale.OperatorCompatibleConfig
 			f(&cfg, x)
 			if _, err := autoscale.NewOperatorCompatible(cfg); !errors.Is(err, autoscale.ErrInvalidConfig) {
 				t.Errorf("%s = %v: error %v, want one wrapping ErrInvalidConfig", name, x, err)

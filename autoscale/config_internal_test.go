@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
@@ -25,7 +26,7 @@ func TestControllerConfigDefaults(t *testing.T) {
 		{Field: "Actuator", Doc: "a *DryRun (with its default MaxDecisions), which only records them", Got: isDry && dry.MaxDecisions == 0 && dry.RecordsOnly(), Want: true}, // a *DryRun at its defaults
 		{Field: "Interval", Doc: "60 s, as the operator samples", Got: c.cfg.Interval, Want: time.Minute},
 		{Field: "HistorySize", Doc: "100", Got: c.cfg.HistorySize, Want: 100},
-		{Field: "Clock", Doc: "the real clock", Got: c.cfg.Clock, Want: Clock(realClock{})},
+		{Field: "Clock", Doc: "the system clock (clock.System)", Got: c.cfg.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "discard", Got: c.cfg.Logger.Handler(), Want: slog.Handler(slog.DiscardHandler)},
 		{Field: "OnStep", Got: c.cfg.OnStep == nil, Want: true},
 	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
@@ -80,12 +81,12 @@ func TestDefaultConfigDefaults(t *testing.T) {
 	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
 }
 
-// resolvedOperator returns the options a zero OperatorConfig resolves to,
+// resolvedOperator returns the options a zero OperatorCompatibleConfig resolves to,
 // through NewOperatorCompatible and through the zero OperatorCompatible,
 // which must agree.
 func resolvedOperator(t *testing.T) opts {
 	t.Helper()
-	p, err := NewOperatorCompatible(OperatorConfig{})
+	p, err := NewOperatorCompatible(OperatorCompatibleConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,15 +95,15 @@ func resolvedOperator(t *testing.T) opts {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(p.o, zero.o) {
-		t.Fatalf("NewOperatorCompatible(OperatorConfig{}) resolves to %+v, the zero policy to %+v", p.o, zero.o)
+		t.Fatalf("NewOperatorCompatible(OperatorCompatibleConfig{}) resolves to %+v, the zero policy to %+v", p.o, zero.o)
 	}
 	return p.o
 }
 
-// Every documented default of the zero OperatorConfig: the operator's own.
+// Every documented default of the zero OperatorCompatibleConfig: the operator's own.
 func TestOperatorConfigDefaults(t *testing.T) {
 	o := resolvedOperator(t)
-	docdefaults.Check(t, ".", "OperatorConfig", []docdefaults.Row{
+	docdefaults.Check(t, ".", "OperatorCompatibleConfig", []docdefaults.Row{
 		{Field: "MetricsWindow", Doc: "15 min", Got: o.window, Want: 15 * time.Minute},
 		{Field: "Stabilization", Doc: "5 min", Got: o.stabilization, Want: 5 * time.Minute},
 		{Field: "TargetUtilization", Doc: "0.7", Got: o.target, Want: 0.7},
@@ -122,4 +123,62 @@ func TestOperatorConfigDefaults(t *testing.T) {
 		{Field: "VertexMaxParallelism", Doc: "200", Got: o.vertexMax, Want: 200},
 		{Field: "ScaleDownInterval", Doc: "1 h", Got: o.scaleDownInterval, Want: time.Hour},
 	}, docdefaults.EveryField(), docdefaults.Tolerance(1e-12))
+}
+
+// Scaled multiplies every duration of a DefaultConfig, defaults included:
+// each time.Duration field is found by reflection, so a duration added to
+// DefaultConfig (or to what it resolves to) without being scaled fails
+// here.
+func TestDefaultConfigScaled(t *testing.T) {
+	durations := func(v any) map[string]time.Duration {
+		out := map[string]time.Duration{}
+		rv := reflect.ValueOf(v)
+		for i := range rv.NumField() {
+			if f := rv.Type().Field(i); f.Type == reflect.TypeFor[time.Duration]() {
+				out[f.Name] = time.Duration(rv.Field(i).Int())
+			}
+		}
+		return out
+	}
+	const f = 1.0 / 30
+	// The zero config: every field resolved to its default, then scaled.
+	zero, scaled := DefaultConfig{}.resolve(), DefaultConfig{}.Scaled(f)
+	for name, d := range durations(scaled) {
+		if d == 0 {
+			t.Errorf("DefaultConfig{}.Scaled(%v).%s is zero: its default was not resolved and scaled", f, name)
+		}
+	}
+	if err := scaled.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want, got := durations(zero), durations(scaled.resolve())
+	if len(want) == 0 || len(want) != len(durations(DefaultConfig{})) {
+		t.Fatalf("DefaultConfig has %d durations, what it resolves to %d", len(durations(DefaultConfig{})), len(want))
+	}
+	for name, d := range want {
+		if w := time.Duration(float64(d) * f); got[name] != w {
+			t.Errorf("resolved %s: %v scaled by %v is %v, want %v", name, d, f, got[name], w)
+		}
+	}
+	// A config with every duration set: each is multiplied.
+	var set DefaultConfig
+	rv := reflect.ValueOf(&set).Elem()
+	for i := range rv.NumField() {
+		if rv.Type().Field(i).Type == reflect.TypeFor[time.Duration]() {
+			rv.Field(i).SetInt(int64(time.Duration(i+1) * time.Second))
+		}
+	}
+	set.TargetUtilization, set.MaxParallelism = 0.8, 40
+	doubled := set.Scaled(2)
+	for name, d := range durations(set) {
+		if got := durations(doubled)[name]; got != 2*d {
+			t.Errorf("%s: %v scaled by 2 is %v", name, d, got)
+		}
+	}
+	if doubled.TargetUtilization != 0.8 || doubled.MaxParallelism != 40 {
+		t.Errorf("Scaled changed a field that is not a duration: %+v", doubled)
+	}
+	if d := (DefaultConfig{CheckpointInterval: 10}).Scaled(0.01); d.CheckpointInterval != 1 {
+		t.Errorf("a duration scaled below 1 ns is %v, want 1ns", d.CheckpointInterval)
+	}
 }

@@ -15,7 +15,7 @@ func TestConformance(t *testing.T) {
 	}{
 		{"Static", func() autoscale.Policy { return autoscale.Static{} }},
 		{"OperatorCompatible", func() autoscale.Policy {
-			p, err := autoscale.NewOperatorCompatible(autoscale.OperatorConfig{})
+			p, err := autoscale.NewOperatorCompatible(autoscale.OperatorCompatibleConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -23,7 +23,7 @@ func TestConformance(t *testing.T) {
 		}},
 		{"OperatorCompatible/zero value", func() autoscale.Policy { return &autoscale.OperatorCompatible{} }},
 		{"OperatorCompatible/eager", func() autoscale.Policy {
-			p, err := autoscale.NewOperatorCompatible(autoscale.OperatorConfig{
+			p, err := autoscale.NewOperatorCompatible(autoscale.OperatorCompatibleConfig{
 				MetricsWindow: 3 * time.Minute, Stabilization: -1, ScaleDownInterval: -1, CatchUpDuration: -1,
 			})
 			if err != nil {

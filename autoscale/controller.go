@@ -7,29 +7,9 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/flinkscale/flinkscale/clock"
 )
-
-// Clock tells the time and waits; Sleep returns ctx's error when ctx ends
-// first. A test clock can advance virtual time on Sleep.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // ControllerConfig configures a Controller.
 type ControllerConfig struct {
@@ -47,17 +27,36 @@ type ControllerConfig struct {
 	Interval time.Duration
 	// HistorySize bounds the kept records. Default: 100.
 	HistorySize int
-	// Clock tells the time and waits. Default: the real clock.
-	Clock Clock
+	// Clock tells the time and waits between steps. Default: the system
+	// clock (clock.System).
+	Clock clock.Clock
 	// Logger receives one line per step. Default: discard.
 	Logger *slog.Logger
 	// OnStep, if set, is called after every step with its record.
 	OnStep func(Record)
 }
 
-// Record is what one controller step did.
+// Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
+func (c ControllerConfig) Validate() error {
+	switch {
+	case c.Observer == nil || c.Policy == nil:
+		return fmt.Errorf("%w: Observer and Policy are required", ErrInvalidConfig)
+	case c.Interval < 0:
+		return fmt.Errorf("%w: Interval %v is negative", ErrInvalidConfig, c.Interval)
+	case c.HistorySize < 0:
+		return fmt.Errorf("%w: HistorySize %d is negative", ErrInvalidConfig, c.HistorySize)
+	}
+	return nil
+}
+
+// Record is what one controller step did, and what it decided on.
 type Record struct {
+	// Time is when the step began (the Clock's time, given to Decide).
 	Time time.Time
+	// Observation is what the Observer returned, the figures the decision
+	// rests on (missing ones with their reasons); zero when observing
+	// failed.
+	Observation Observation
 	// Decision is the policy's decision; zero when the step failed before.
 	Decision Decision
 	// Changes lists the vertices whose parallelism the decision changes.
@@ -85,11 +84,8 @@ type Controller struct {
 // NewController returns a Controller, or an error wrapping
 // ErrInvalidConfig.
 func NewController(cfg ControllerConfig) (*Controller, error) {
-	switch {
-	case cfg.Observer == nil || cfg.Policy == nil:
-		return nil, fmt.Errorf("%w: Observer and Policy are required", ErrInvalidConfig)
-	case cfg.Interval < 0 || cfg.HistorySize < 0:
-		return nil, fmt.Errorf("%w: negative Interval or HistorySize", ErrInvalidConfig)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Actuator == nil {
 		cfg.Actuator = &DryRun{}
@@ -100,9 +96,7 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 	if cfg.HistorySize == 0 {
 		cfg.HistorySize = 100
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -146,6 +140,7 @@ func (c *Controller) step(ctx context.Context) Record {
 		r.Err = fmt.Errorf("observe: %w", err)
 		return r
 	}
+	r.Observation = obs
 	d, err := c.cfg.Policy.Decide(now, obs)
 	if err != nil {
 		r.Err = fmt.Errorf("decide: %w", err)

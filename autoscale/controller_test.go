@@ -7,30 +7,15 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-
-type vclock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *vclock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *vclock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-	return nil
-}
 
 func twoVertices() autoscale.Observation {
 	return autoscale.Observation{Time: t0, Job: "j", Running: true,
@@ -62,7 +47,7 @@ func TestControllerStep(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := 0
 			c, err := autoscale.NewController(autoscale.ControllerConfig{
-				Observer: tt.observer, Policy: tt.policy, Clock: &vclock{t: t0},
+				Observer: tt.observer, Policy: tt.policy, Clock: clocktest.New(t0),
 				Actuator: autoscale.ActuatorFunc(func(context.Context, autoscale.Decision, autoscale.Observation) error { calls++; return tt.actErr }),
 			})
 			if err != nil {
@@ -82,14 +67,14 @@ func TestControllerStep(t *testing.T) {
 // Run steps every Interval of the injected clock, keeps a bounded history
 // and stops with ctx.
 func TestControllerRun(t *testing.T) {
-	clock := &vclock{t: t0}
+	clk := clocktest.New(t0)
 	ctx, cancel := context.WithCancel(context.Background())
 	dry := &autoscale.DryRun{}
 	steps := 0
 	c, err := autoscale.NewController(autoscale.ControllerConfig{
 		Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
 		Policy:   autoscale.Static{Targets: map[string]int{"src": 8}},
-		Actuator: dry, Clock: clock, Interval: 30 * time.Second, HistorySize: 3,
+		Actuator: dry, Clock: clk, Interval: 30 * time.Second, HistorySize: 3,
 		OnStep: func(autoscale.Record) {
 			if steps++; steps == 5 {
 				cancel()
@@ -109,8 +94,67 @@ func TestControllerRun(t *testing.T) {
 	if n := len(dry.Decisions()); n != 5 || dry.Decisions()[0].Targets["src"] != 8 {
 		t.Errorf("dry run recorded %d decisions", n)
 	}
-	if _, err := autoscale.NewController(autoscale.ControllerConfig{}); !errors.Is(err, autoscale.ErrInvalidConfig) {
-		t.Errorf("empty config: %v", err)
+	// Four sleeps between the five steps; the fifth found ctx ended.
+	if slept, _ := clk.Slept(); slept != 4*30*time.Second {
+		t.Errorf("slept %v, want 2m0s", slept)
+	}
+}
+
+// Every bad ControllerConfig is refused by Validate and NewController with
+// an error wrapping ErrInvalidConfig, and so the module's root sentinel.
+func TestControllerConfigValidate(t *testing.T) {
+	obs := autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil })
+	for _, cfg := range []autoscale.ControllerConfig{
+		{},
+		{Observer: obs},
+		{Policy: autoscale.Static{}},
+		{Observer: obs, Policy: autoscale.Static{}, Interval: -time.Second},
+		{Observer: obs, Policy: autoscale.Static{}, HistorySize: -1},
+	} {
+		err := cfg.Validate()
+		if !errors.Is(err, autoscale.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("Validate(%+v) = %v, want ErrInvalidConfig", cfg, err)
+		}
+		if _, err := autoscale.NewController(cfg); !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("NewController(%+v) = %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+	if err := (autoscale.ControllerConfig{Observer: obs, Policy: autoscale.Static{}}).Validate(); err != nil {
+		t.Errorf("a minimal config: %v", err)
+	}
+}
+
+// A record keeps the observation its decision rests on, missing figures
+// and their reasons included; a failed observation leaves it zero.
+func TestRecordObservation(t *testing.T) {
+	obs := twoVertices()
+	obs.Vertices[0].Source.Backlog = autoscale.MissingBecause("metric not reported")
+	fail := true
+	c, err := autoscale.NewController(autoscale.ControllerConfig{
+		Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) {
+			if fail {
+				return autoscale.Observation{Job: "partial"}, errors.New("boom")
+			}
+			return obs, nil
+		}),
+		Policy: autoscale.Static{}, Clock: clocktest.New(t0),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Step(context.Background()); r.Err == nil || r.Observation.Job != "" || r.Observation.Vertices != nil {
+		t.Errorf("failed step: %+v", r)
+	}
+	fail = false
+	r := c.Step(context.Background())
+	if r.Err != nil || r.Observation.Job != "j" || len(r.Observation.Vertices) != 2 {
+		t.Fatalf("step: %+v", r)
+	}
+	if got := r.Observation.Vertices[0].Source.Backlog; got.Valid() || got.Reason() != "metric not reported" {
+		t.Errorf("recorded backlog %v", got)
+	}
+	if h := c.History(); len(h) != 2 || h[1].Observation.Job != "j" {
+		t.Errorf("history %+v", h)
 	}
 }
 
@@ -144,7 +188,7 @@ func TestControllerDryRun(t *testing.T) {
 			c, err := autoscale.NewController(autoscale.ControllerConfig{
 				Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
 				Policy:   autoscale.Static{Targets: map[string]int{"src": 4}},
-				Actuator: tt.actuator, Clock: &vclock{t: t0},
+				Actuator: tt.actuator, Clock: clocktest.New(t0),
 				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 			})
 			if err != nil {
@@ -171,7 +215,7 @@ func TestControllerDryRunFails(t *testing.T) {
 	c, err := autoscale.NewController(autoscale.ControllerConfig{
 		Observer: autoscale.ObserverFunc(func(context.Context) (autoscale.Observation, error) { return twoVertices(), nil }),
 		Policy:   autoscale.Static{Targets: map[string]int{"src": 4}},
-		Actuator: &autoscale.DryRun{}, Clock: &vclock{t: t0},
+		Actuator: &autoscale.DryRun{}, Clock: clocktest.New(t0),
 	})
 	if err != nil {
 		t.Fatal(err)

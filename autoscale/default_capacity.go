@@ -2,9 +2,11 @@ package autoscale
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"time"
 )
 
 const (
@@ -27,34 +29,131 @@ const (
 	// milliseconds per second. A capacity is measured as rate / (busy +
 	// this), never more than the truth.
 	busyResolution = 0.001
+	// shiftRatio is how far (as a ratio either way) a capacity measured
+	// may lie from the ones measured before at that parallelism before it
+	// counts as a sign that the per-record cost changed (a deploy):
+	// shiftStrikes times in a row, or once after a restart Default did not
+	// cause, and the vertex's older measurements are dropped. Measurement noise (busy
+	// time to the millisecond, a few percent of jitter) stays well within
+	// it; a changed cost of a third or more does not.
+	shiftRatio   = 1.3
+	shiftStrikes = 3
+	// shiftMinBusy is the busy time below which a busy-time measurement is
+	// too coarse to reveal a shift.
+	shiftMinBusy = 0.25
+	// ineffectiveGain is the share of a scale-up's expected gain below
+	// which it counts as ineffective (the operator's threshold: 10%).
+	ineffectiveGain = 0.1
 )
 
 // capPoint holds the per-subtask capacities measured at one parallelism,
-// oldest first.
+// oldest first: from busy time (s), and read flat out by a source with a
+// backlog (x, exact: what it read over the time it was not backpressured).
 type capPoint struct {
-	p int
-	s []float64
+	p    int
+	s, x []float64
+}
+
+// estimate is the point's per-subtask capacity: the median of its exact
+// measurements, else of its busy-time ones (busy time can be biased; what
+// a source reads flat out cannot).
+func (pt capPoint) estimate() float64 {
+	if len(pt.x) > 0 {
+		return median(pt.x)
+	}
+	return median(pt.s)
 }
 
 // capModel is what Default knows of a vertex's capacity: per-subtask
 // capacities (records/s a subtask takes in) measured at each parallelism it
-// ran at, kept across restarts.
+// ran at, kept across restarts until they disagree with new measurements
+// (a changed per-record cost).
 type capModel struct {
 	pts []capPoint // by parallelism
+	// suspect is set by a restart Default did not cause (a deploy, a
+	// failover): the next measurement that disagrees replaces the model.
+	suspect bool
+	// strikes counts consecutive measurements that disagreed, in the
+	// direction dir (1 above, -1 below).
+	strikes, dir int
+	// shifted says when and how the model was last replaced ("" never).
+	shifted string
+	// stop is set when a scale-up did not raise the vertex's capacity:
+	// Default no longer scales it above stop.from.
+	stop *ineffective
 }
 
-// add records a per-subtask capacity measured at parallelism p.
-func (m *capModel) add(p int, s float64) {
+// ineffective is a scale-up that did not help: from and to parallelism,
+// the capacities measured at each, and when.
+type ineffective struct {
+	from, to   int
+	before, at float64
+	when       time.Time
+}
+
+// add records a per-subtask capacity s measured at parallelism p (exact:
+// read flat out) with the busiest subtask busy busy. A measurement that
+// disagrees with the model (see shiftRatio) twice in a row, or once while
+// the model is suspect, replaces the model: it returns why, else "".
+func (m *capModel) add(t time.Time, p int, s float64, exact bool, busy float64) string {
+	why := ""
+	if exp := m.at(p, exact); !math.IsNaN(exp) && (exact || busy >= shiftMinBusy) {
+		r, dir := s/exp, 0
+		switch {
+		case r > shiftRatio:
+			dir = 1
+		case r < 1/shiftRatio:
+			dir = -1
+		}
+		switch {
+		case dir == 0:
+			m.strikes = 0
+		case dir == m.dir:
+			m.strikes++
+		default:
+			m.strikes, m.dir = 1, dir
+		}
+		if dir != 0 && (m.suspect || m.strikes >= shiftStrikes) {
+			why = fmt.Sprintf("at %s a subtask at %d took in %s times the %s rec/s expected, so the measurements before were dropped (its per-record cost changed)",
+				hms(t), p, num(r), num(exp))
+			*m = capModel{shifted: why}
+		}
+	}
+	m.suspect = false
 	i, found := slices.BinarySearchFunc(m.pts, p, func(c capPoint, p int) int { return cmp.Compare(c.p, p) })
 	if !found {
 		m.pts = slices.Insert(m.pts, i, capPoint{p: p})
 	}
 	pt := &m.pts[i]
-	if len(pt.s) == capSamples {
-		copy(pt.s, pt.s[1:])
-		pt.s = pt.s[:capSamples-1]
+	if exact {
+		pt.x = appendSample(pt.x, s)
+	} else {
+		pt.s = appendSample(pt.s, s)
 	}
-	pt.s = append(pt.s, s)
+	return why
+}
+
+func appendSample(xs []float64, x float64) []float64 {
+	if len(xs) == capSamples {
+		copy(xs, xs[1:])
+		xs = xs[:capSamples-1]
+	}
+	return append(xs, x)
+}
+
+// samples is how many measurements the model holds at p.
+func (m *capModel) samples(p int) int {
+	i, found := slices.BinarySearchFunc(m.pts, p, func(c capPoint, p int) int { return cmp.Compare(c.p, p) })
+	if !found {
+		return 0
+	}
+	return len(m.pts[i].s) + len(m.pts[i].x)
+}
+
+// measured reports whether the model holds a measurement at p.
+func (m *capModel) measured(p int) bool {
+	_, found := slices.BinarySearchFunc(m.pts, p, func(c capPoint, p int) int { return cmp.Compare(c.p, p) })
+	return found
 }
 
 // curve is a capModel reduced to one estimate per measured parallelism.
@@ -67,9 +166,27 @@ func (m *capModel) curve() curve {
 	var c curve
 	for _, pt := range m.pts {
 		c.p = append(c.p, pt.p)
-		c.s = append(c.s, median(pt.s))
+		c.s = append(c.s, pt.estimate())
 	}
 	return c
+}
+
+// at is the median of the exact measurements at p, or of the busy-time
+// ones; NaN when there are none (a parallelism not measured says nothing
+// of a changed cost: what it gives is the model's guess).
+func (m *capModel) at(p int, exact bool) float64 {
+	i, found := slices.BinarySearchFunc(m.pts, p, func(c capPoint, p int) int { return cmp.Compare(c.p, p) })
+	if !found {
+		return math.NaN()
+	}
+	xs := m.pts[i].s
+	if exact {
+		xs = m.pts[i].x
+	}
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	return median(xs)
 }
 
 func median(xs []float64) float64 {
@@ -152,22 +269,26 @@ func (c curve) capacity(v Vertex, keyed bool, p int) float64 {
 }
 
 // smallest returns the smallest parallelism in [1, limit] whose capacity
-// reaches need, or, when none does, the one with the most capacity (and
-// false). Raising p without lowering the busiest subtask's share buys
+// reaches need, or, when none does, the smallest within 2% of the most
+// capacity (and false): a subtask that adds less than that is not worth
+// its slot. Raising p without lowering the busiest subtask's share buys
 // nothing, so the answer is aligned to partitions and key groups by
 // construction, without wasting subtasks on divisors. The scan starts
 // where even an even spread would first reach need.
 func (c curve) smallest(v Vertex, keyed bool, limit int, need float64) (int, bool) {
 	from := sort.Search(limit, func(i int) bool { return c.perSubtask(i+1)*float64(i+1) >= need }) + 1
-	best, bestP := -1.0, limit
+	best := -1.0
 	for p := max(1, min(from, limit)); p <= limit; p++ {
 		capa := c.capacity(v, keyed, p)
 		if capa >= need {
 			return p, true
 		}
-		if capa > best {
-			best, bestP = capa, p
+		best = max(best, capa)
+	}
+	for p := 1; p <= limit; p++ {
+		if c.capacity(v, keyed, p) >= 0.98*best {
+			return p, false
 		}
 	}
-	return bestP, false
+	return limit, false
 }

@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -10,7 +11,7 @@ import (
 // in-place restarts (the adaptive scheduler) and 60 s checkpoints, and a
 // 2 min lag SLO. Every duration Default uses is here, so that a job on a
 // compressed time scale (a demo deciding every second, restarting in a few)
-// is served by scaling them down together.
+// is served by scaling them down together: Scaled does.
 type DefaultConfig struct {
 	// LagSLO is the time lag a source may have: a source whose lag is above
 	// it and would stay above it for longer than CatchUpTime is scaled up,
@@ -42,7 +43,10 @@ type DefaultConfig struct {
 	RestartCost time.Duration
 	// RestartDowntime is how long a rescale stops the job (an in-place
 	// rescale by the adaptive scheduler; a savepoint redeploy takes
-	// minutes). Default: 30 s. Zero means default.
+	// minutes), until Default has measured its own rescales: then the
+	// longest of the last three measured, and RestartCost grows by 1 / (1
+	// - TargetUtilization) times what that exceeds this. Default: 30 s.
+	// Zero means default.
 	RestartDowntime time.Duration
 	// CheckpointInterval is the job's checkpoint interval: a restart
 	// replays what was read since the last checkpoint, up to this much.
@@ -58,9 +62,11 @@ type DefaultConfig struct {
 	// 60 s. Zero means default.
 	DecisionInterval time.Duration
 	// TrendWindow is how far back the arrival rate's trend (a Theil-Sen
-	// median slope) reaches. Its median ignores a burst shorter than about a
-	// quarter of the window, and a daily cycle changes little within it.
-	// Default: 1 h. Zero means default.
+	// line) and its noise reach. Its median ignores a burst shorter than
+	// about a quarter of the window, and a daily cycle changes little
+	// within it. A twelfth of it (5 min) is the window whose mean is the
+	// level until the trend can be fitted. Default: 1 h. Zero means
+	// default.
 	TrendWindow time.Duration
 	// MaxHorizon bounds how far ahead a rising trend is projected when
 	// sizing. Default: 2 h. Zero means default.
@@ -69,6 +75,37 @@ type DefaultConfig struct {
 	// groups and, for a source, its partitions. Default: 0, no bound of
 	// its own. Zero means default.
 	MaxParallelism int
+
+	// scaleErr says why Scaled could not scale the config: Validate
+	// reports it.
+	scaleErr string
+}
+
+// Scaled returns c on a compressed (f < 1) or stretched (f > 1) time
+// scale: every duration multiplied by f, those left zero first resolved to
+// their defaults, so DefaultConfig{}.Scaled(1.0/30) is the production
+// defaults for a demo where a second stands for 30. The other fields are
+// kept. A duration that would scale to less than a nanosecond is one
+// nanosecond. f must be positive and finite; otherwise Validate (and
+// NewDefault) reports the returned config invalid.
+func (c DefaultConfig) Scaled(f float64) DefaultConfig {
+	if !(f > 0) || math.IsInf(f, 1) {
+		c.scaleErr = fmt.Sprintf("Scaled(%v): the factor must be positive and finite", f)
+		return c
+	}
+	o := c.resolve()
+	scale := func(d time.Duration) time.Duration {
+		s := float64(d) * f
+		if s >= math.MaxInt64 {
+			return math.MaxInt64
+		}
+		return max(time.Duration(math.Round(s)), 1)
+	}
+	c.LagSLO, c.CatchUpTime, c.RestartCost = scale(o.slo), scale(o.catchUp), scale(o.restartCost)
+	c.RestartDowntime, c.CheckpointInterval = scale(o.downtime), scale(o.checkpoint)
+	c.MetricRefresh, c.DecisionInterval = scale(o.refresh), scale(o.interval)
+	c.TrendWindow, c.MaxHorizon = scale(o.trendWindow), scale(o.maxHorizon)
+	return c
 }
 
 // defaultOpts is a DefaultConfig with every default applied.
@@ -108,6 +145,9 @@ func (c DefaultConfig) resolve() defaultOpts {
 
 // Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
 func (c DefaultConfig) Validate() error {
+	if c.scaleErr != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidConfig, c.scaleErr)
+	}
 	for _, f := range []struct {
 		name string
 		d    time.Duration

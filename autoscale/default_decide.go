@@ -25,17 +25,20 @@ func (d *Default) choose(now, t time.Time, obs Observation, pipes []*pipeline, p
 	vd := verdict{cur: slotsOf(obs, current), new: slotsOf(obs, sized)}
 	urgent, stuck := urgency(pipes, plans)
 	over := vd.cur - vd.new
-	d.account(t, over, urgent != "")
-	cost := d.o.restartCost.Seconds() * float64(vd.new)
+	d.account(t, over, urgent != "", unknownSizes(obs, plans))
+	cost := d.restartCost().Seconds() * float64(vd.new)
 	switch {
 	case urgent != "":
 		vd.rescale, vd.why = true, "the job must scale up now: "+urgent
-	case over > 0 && d.st.waste >= cost:
+	case over > 0 && d.st.waste >= cost && d.st.paused == "":
 		vd.rescale = true
 		vd.why = fmt.Sprintf("%d slots would do where %d run, and the %s slot-h wasted since %s reach the %s slot-h a restart costs (%v of %d slots)",
-			vd.new, vd.cur, num(d.st.waste/3600), clock(d.st.wasteFrom), num(cost/3600), d.o.restartCost, vd.new)
+			vd.new, vd.cur, num(d.st.waste/3600), hms(d.st.wasteFrom), num(cost/3600), d.restartCost(), vd.new)
 	case stuck != "":
 		vd.why = "the job cannot keep up, but no size it may take would help: " + stuck
+	case d.st.paused != "":
+		vd.why = fmt.Sprintf("the job keeps up as far as its figures tell; the count of slot-h wasted (%s so far) is paused: %s",
+			num(d.st.waste/3600), d.st.paused)
 	case over > 0:
 		vd.why = fmt.Sprintf("the job keeps up; %d slots would do where %d run, but the %s slot-h wasted so far are below the %s slot-h a restart costs",
 			vd.new, vd.cur, num(d.st.waste/3600), num(cost/3600))
@@ -60,27 +63,36 @@ func (d *Default) choose(now, t time.Time, obs Observation, pipes []*pipeline, p
 	if len(moves) > 0 {
 		dec.Summary = fmt.Sprintf("default: rescales %s (%d -> %d slots): %s", strings.Join(moves, ", "), vd.cur, dec.Slots, vd.why)
 		d.st.waste, d.st.wasteAt = 0, time.Time{}
+		d.st.rescaleAt = t
+		clear(d.st.upFrom)
+		for _, v := range obs.Vertices {
+			if dec.Targets[v.ID] > v.Parallelism {
+				d.st.upFrom[v.ID] = upCheck{from: v.Parallelism, to: dec.Targets[v.ID], need: plans[v.ID].need, at: t}
+			}
+		}
 	}
 	return dec
 }
 
 // urgency says why the job must scale up now: in the pipelines that must
-// and can (some vertex would change), how many vertices cannot keep up and
-// which most, and which sources lag too long. stuck says the same of the
-// pipelines that must but cannot.
+// and can (a vertex that cannot keep up would grow, or the lag would drain
+// sooner), how many vertices cannot keep up and which most, and which
+// sources lag too long. stuck says the same of the pipelines that must but
+// cannot: their bottleneck is at its most useful size.
 func urgency(pipes []*pipeline, plans map[string]*vtxPlan) (urgent, stuck string) {
 	var can, cannot []string
 	for _, p := range pipes {
 		if !p.urgent(plans) {
 			continue
 		}
-		n, tightest, ratio := 0, "", math.Inf(1)
-		for _, id := range p.ids {
+		n, tightest, ratio, grows := 0, "", math.Inf(1), false
+		for _, id := range p.Vertices {
 			if vp := plans[id]; vp.urgent != "" {
 				n++
 				if r := vp.capNow / vp.dem.react; r < ratio {
 					tightest, ratio = id, r
 				}
+				grows = grows || vp.curve.capacity(vp.v, vp.keyed, vp.ideal) > vp.capNow*1.02
 			}
 		}
 		var why []string
@@ -89,34 +101,46 @@ func urgency(pipes []*pipeline, plans map[string]*vtxPlan) (urgent, stuck string
 			why = append(why, fmt.Sprintf("%s cannot keep up with the demand expected before a new configuration could run (%s most at %s rec/s for %s rec/s)",
 				plural(n, "vertex"), tightest, num(vp.capNow), num(vp.dem.react)))
 		}
-		if p.lagging != "" {
-			why = append(why, p.lagging)
-		}
-		if changes(p, plans) {
+		switch {
+		case p.lagging != "":
+			can = append(can, append(why, p.lagging)...)
+		case grows:
 			can = append(can, why...)
-		} else {
+		default:
 			cannot = append(cannot, why...)
 		}
 	}
 	return strings.Join(can, "; "), strings.Join(cannot, "; ")
 }
 
-// changes reports whether some vertex of p would change parallelism.
-func changes(p *pipeline, plans map[string]*vtxPlan) bool {
-	for _, id := range p.ids {
-		if vp := plans[id]; vp.ideal != vp.v.Parallelism {
-			return true
+// unknownSizes says why some vertex's size is unknown now (its figures
+// or its demand are missing), or "".
+func unknownSizes(obs Observation, plans map[string]*vtxPlan) string {
+	for _, v := range obs.Vertices {
+		switch vp := plans[v.ID]; {
+		case vp.missing != "":
+			return fmt.Sprintf("%s: %s", v.ID, vp.missing)
+		case math.IsNaN(vp.dem.now):
+			return fmt.Sprintf("the demand of %s is unknown", v.ID)
 		}
 	}
-	return false
+	return ""
 }
 
 // account adds the slot-time wasted since the last call while the job is
-// over-provisioned against its sizes and nothing is urgent; anything else
-// starts the count afresh.
-func (d *Default) account(t time.Time, over int, urgent bool) {
+// over-provisioned against its sizes and nothing is urgent; an urgent
+// scale-up or a job no longer over-provisioned starts the count afresh. A
+// call with a missing figure pauses it: the time to the next call is not
+// counted, and the count so far is kept.
+func (d *Default) account(t time.Time, over int, urgent bool, unknown string) {
 	st := &d.st
+	st.paused = unknown
 	switch {
+	case unknown != "":
+		if !st.wasteAt.IsZero() {
+			st.wasteAt = t
+		}
+		return
 	case over <= 0 || urgent:
 		st.waste, st.wasteAt = 0, time.Time{}
 		return
@@ -165,7 +189,12 @@ func (d *Default) figures(vp *vtxPlan) string {
 		}
 		b.WriteString(")")
 	}
-	if vp.dem.react > vp.dem.now {
+	how := ""
+	if vp.src != nil {
+		how = " (" + vp.src.levelHow + ")"
+	}
+	fmt.Fprintf(&b, "; its level is %s rec/s%s, its base %s and its peak with the noise %s", num(vp.dem.level), how, num(vp.dem.base), num(vp.dem.peak))
+	if vp.dem.react > vp.dem.level {
 		fmt.Fprintf(&b, ", %s rec/s expected before a new configuration could run and %s at the sizing horizon", num(vp.dem.react), num(vp.dem.horizon))
 	}
 	if math.IsNaN(vp.capNow) {
@@ -178,24 +207,42 @@ func (d *Default) figures(vp *vtxPlan) string {
 		fmt.Fprintf(&b, "; %s %s in up to %s rec/s (%s), a utilization of %s.",
 			plural(vp.v.Parallelism, "subtask"), verb, num(vp.capNow), d.capHow(vp), num(vp.dem.now/vp.capNow))
 	}
-	fmt.Fprintf(&b, " Sized for %s rec/s (the larger of %s at utilization %s, and %s, which drains a rescale's backlog within %v), it needs %d",
-		num(vp.need), num(vp.dem.horizon), num(d.o.utilization), num(vp.dem.now+vp.dem.drain), d.o.catchUp, vp.ideal)
+	fmt.Fprintf(&b, " Sized for %s rec/s (the largest of %s at utilization %s, %s, the base plus what drains a rescale's backlog within %v with a downtime of %s, and the peak), it needs %d",
+		num(vp.need), num(vp.dem.horizon), num(d.o.utilization), num(vp.dem.base+vp.dem.drain), d.o.catchUp, d.downtimeHow(), vp.ideal)
 	if !vp.reach {
-		fmt.Fprintf(&b, ", its most useful parallelism (at most %d), which falls short", d.limit(vp.v))
+		limit := d.limit(vp.v)
+		if vp.stop != nil {
+			limit = min(limit, vp.stop.from)
+		}
+		fmt.Fprintf(&b, ", its most useful parallelism (at most %d), which falls short", limit)
 	}
 	b.WriteString(".")
+	if s := vp.stop; s != nil {
+		fmt.Fprintf(&b, " Default no longer scales it above %d: going from %d to %d subtasks (at %s) took its capacity from %s to %s rec/s, less than a tenth of the gain its busiest subtask's smaller share promised, so more subtasks do not help it (a hot partition, or a limit outside the job).",
+			s.from, s.from, s.to, hms(s.when), num(s.before), num(s.at))
+	}
+	if vp.capped != "" {
+		fmt.Fprintf(&b, " Its demand is capped at what %s can deliver at its size.", vp.capped)
+	}
+	if m := vp.model; m != nil && m.shifted != "" {
+		fmt.Fprintf(&b, " Its capacity was measured afresh: %s.", m.shifted)
+	}
 	return b.String()
 }
 
 // capHow says how a capacity is known.
 func (d *Default) capHow(vp *vtxPlan) string {
 	p := vp.v.Parallelism
+	how := ""
+	if vp.v.Source != nil && math.IsNaN(nan(vp.v.Busy)) {
+		how = "; its busy time" + because(vp.v.Busy) + " is missing, so only what it reads with a backlog, over the time it is not backpressured, measures it"
+	}
 	ps := make([]string, len(vp.curve.p))
 	for i, q := range vp.curve.p {
 		if q == p {
-			return fmt.Sprintf("measured at %d", p)
+			return fmt.Sprintf("measured at %d%s", p, how)
 		}
 		ps[i] = fmt.Sprint(q)
 	}
-	return "estimated from measurements at " + strings.Join(ps, ", ")
+	return "estimated from measurements at " + strings.Join(ps, ", ") + how
 }

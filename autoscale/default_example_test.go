@@ -12,7 +12,7 @@ import (
 // The job of ExampleOperatorCompatible: a source reading 16 Kafka
 // partitions at busy 1.0 falls behind by 1,000 rec/s; its keyed downstream
 // is half busy. Observed every minute, Default decides as soon as two
-// windows have measured the arrival rate and the capacities (minute 3; the
+// windows have measured the arrival rate and the capacities (minute 2; the
 // operator's policy waits until minute 20), and sizes for the arrival rate
 // plus draining the backlog: 8 source subtasks of 2 partitions each, while
 // the keyed vertex, at 4,000 rec/s, already suffices (the operator goes to
@@ -51,4 +51,17 @@ func ExampleDefault() {
 	// v0: Goes from 4 to 8 subtasks: at 4 subtasks it takes in up to 1,998 rec/s, less than the 3,000 rec/s expected before a new configuration could run.
 	// v1: Keeps 4, its size in the new configuration, as the job must scale up now: 1 vertex cannot keep up with the demand expected before a new configuration could run (v0 most at 1,998 rec/s for 3,000 rec/s).
 	// 8 slots on 2 TaskManagers
+}
+
+// A demo where one second stands for 30: the production defaults of every
+// duration, compressed together (a checkpoint interval the job sets is
+// compressed with them).
+func ExampleDefaultConfig_Scaled() {
+	cfg := autoscale.DefaultConfig{CheckpointInterval: 30 * time.Second}.Scaled(1.0 / 30)
+	fmt.Println(cfg.LagSLO, cfg.CatchUpTime, cfg.RestartDowntime, cfg.CheckpointInterval, cfg.DecisionInterval, cfg.TrendWindow)
+	_, err := autoscale.NewDefault(cfg)
+	fmt.Println(err)
+	// Output:
+	// 4s 20s 1s 1s 2s 2m0s
+	// <nil>
 }

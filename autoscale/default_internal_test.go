@@ -30,7 +30,7 @@ func TestDefaultCurvePerSubtask(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var m capModel
 			for p, s := range tt.measured {
-				m.add(p, s)
+				m.add(time.Time{}, p, s, false, 0)
 			}
 			got := m.curve().perSubtask(tt.at)
 			if math.IsNaN(tt.want) != math.IsNaN(got) || math.Abs(got-tt.want) > 1e-6*tt.want {
@@ -43,7 +43,7 @@ func TestDefaultCurvePerSubtask(t *testing.T) {
 func TestDefaultCapModelMedian(t *testing.T) {
 	var m capModel
 	for _, s := range []float64{1000, 1010, 990, 5000, 1005, 995, 3000} { // two spoilt windows
-		m.add(3, s)
+		m.add(time.Time{}, 3, s, false, 0)
 	}
 	// The last five are 990, 5000, 1005, 995, 3000: their median is 1005.
 	if got := m.curve().perSubtask(3); got != 1005 {

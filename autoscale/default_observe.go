@@ -3,7 +3,6 @@ package autoscale
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -78,8 +77,18 @@ type srcView struct {
 	// why why it is unknown (arrival NaN).
 	arrival  float64
 	how, why string
-	// slope is the arrival rate's trend (records/s per second) and trended
-	// whether there was enough history to measure it.
+	// level is the level the job must sustain: the trend line's value now
+	// (see trend.fit), or, until the trend window holds four
+	// measurements, the mean of the rates over the last sustain window.
+	// noise is the rates' spread around the trend line. base is the rate the job is sized from: the level,
+	// or the latest rate when it lies more than three times the noise
+	// away from the level (a step up or down, which noise hardly makes).
+	level, noise, base float64
+	levelHow           string
+	// slope is the arrival rate's trend (records/s per second), 0 when over
+	// the trend window it rises or falls by no more than three times the
+	// noise;
+	// trended says whether there was enough history to measure it.
 	slope   float64
 	trended bool
 	// backlog is the records waiting, lag the age of the oldest in seconds.
@@ -99,16 +108,22 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag}
 	if v.Source == nil {
 		sv.backlog, sv.lag = 0, 0
-		if sv.arrival = w.counterRate(v.ID, cur.in); !math.IsNaN(sv.arrival) {
-			_, dt, _ := w.span(v.ID)
+		sv.arrival = w.counterRate(v.ID, cur.in)
+		_, dt, _ := w.span(v.ID)
+		switch {
+		case !math.IsNaN(sv.arrival):
 			sv.how = fmt.Sprintf("records read over the last %s (no Kafka backlog)", dur(dt))
-		} else {
-			sv.why = "its records-in counter is missing, or went down (reset)"
+		case math.IsNaN(cur.in):
+			sv.why = "its " + named("records-in counter", v.RecordsIn) + " is missing"
+		case dt <= 0:
+			sv.why = "nothing earlier in this run to measure its records-in counter's rate against"
+		default:
+			sv.why = "its records-in counter went down since the last observation (reset by a failover), so its rate is unknown"
 		}
 		return sv
 	}
 	if math.IsNaN(cur.backlog) {
-		sv.why = "its backlog is missing"
+		sv.why = "its " + named("backlog", v.Source.Backlog) + " is missing"
 		return sv
 	}
 	if _, dt, sinceRestart := w.span(v.ID); !sinceRestart {
@@ -125,7 +140,7 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 	_, _, sinceRestart := w.span(v.ID)
 	switch {
 	case math.IsNaN(sv.arrival) && math.IsNaN(cur.in):
-		sv.why = "its records-in counter is missing"
+		sv.why = "its " + named("records-in counter", v.RecordsIn) + " is missing"
 	case math.IsNaN(sv.arrival) && !sinceRestart:
 		sv.why = "its records-in counter went down since the last observation (reset by a failover), so its rate is unknown"
 	case math.IsNaN(sv.arrival):
@@ -136,54 +151,6 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 		sv.lag = sv.backlog / sv.arrival // the backlog's time (unbounded when nothing arrives) without Kafka's time lag
 	}
 	return sv
-}
-
-// point is one arrival-rate measurement.
-type point struct {
-	t time.Time
-	a float64
-}
-
-// trend keeps a source's arrival rates over the trend window, at most
-// trendPoints of them, evenly thinned.
-type trend struct{ pts []point }
-
-const trendPoints = 30
-
-// add records a measurement and forgets those older than the window.
-func (tr *trend) add(t time.Time, a float64, window time.Duration) {
-	from := t.Add(-window)
-	i := slices.IndexFunc(tr.pts, func(p point) bool { return !p.t.Before(from) })
-	if i < 0 {
-		i = len(tr.pts)
-	}
-	tr.pts = tr.pts[i:]
-	if n := len(tr.pts); n > 0 && t.Sub(tr.pts[n-1].t) < window/trendPoints {
-		return
-	}
-	tr.pts = append(tr.pts, point{t, a})
-}
-
-// slope is the Theil-Sen estimate of the trend (the median of the slopes
-// between every two measurements, records/s per second): a burst shorter
-// than about a quarter of the window moves it little. It needs four
-// measurements spanning half the window.
-func (tr *trend) slope(window time.Duration) (float64, bool) {
-	n := len(tr.pts)
-	if n < 4 || tr.pts[n-1].t.Sub(tr.pts[0].t) < window/2 {
-		return 0, false
-	}
-	secs := make([]float64, n)
-	for i, p := range tr.pts {
-		secs[i] = p.t.Sub(tr.pts[0].t).Seconds()
-	}
-	slopes := make([]float64, 0, n*(n-1)/2)
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			slopes = append(slopes, (tr.pts[j].a-tr.pts[i].a)/(secs[j]-secs[i]))
-		}
-	}
-	return median(slopes), true
 }
 
 // steady reports whether a vertex's window can be trusted to measure
@@ -201,9 +168,10 @@ func (d *Default) steady(w dwindow, id string, cur figs, sources []string, now m
 	caughtUp, backlogged := true, true
 	limit := d.o.refresh.Seconds()
 	for _, s := range sources {
-		lagNow, lagPrev := now[s].lag, math.NaN()
+		sv := now[s]
+		lagNow, lagPrev := waits(sv.lag, sv.backlog, sv.base), math.NaN()
 		if p, ok := w.prev[s]; ok {
-			lagPrev = p.f.lag
+			lagPrev = waits(p.f.lag, p.f.backlog, sv.base)
 		}
 		caughtUp = caughtUp && lagNow < limit && lagPrev < limit
 		backlogged = backlogged && lagNow >= limit && lagPrev >= limit
@@ -214,43 +182,131 @@ func (d *Default) steady(w dwindow, id string, cur figs, sources []string, now m
 	return math.Abs(cur.busy-prev.busy) <= 0.1*max(prev.busy, cur.busy)
 }
 
-// backlogged reports whether every source listed has a backlog of at
-// least a metric refresh.
+// backlogged reports whether every source listed has had records waiting
+// for at least a metric refresh (see waits).
 func (d *Default) backlogged(sources []string, now map[string]*srcView) bool {
 	for _, s := range sources {
-		if !(now[s].lag >= d.o.refresh.Seconds()) {
+		sv := now[s]
+		if !(waits(sv.lag, sv.backlog, sv.base) >= d.o.refresh.Seconds()) {
 			return false
 		}
 	}
 	return len(sources) > 0
 }
 
+// waits is how long records have waited at a source as both its lag and
+// its backlog say: the smaller of its time lag and its backlog over the
+// rate records arrive at. A lag read through committed offsets (committed
+// at checkpoints) runs ahead of what the source has read; the backlog, at
+// the source's position, does not.
+func waits(lag, backlog, rate float64) float64 {
+	if rate > 0 && !math.IsNaN(backlog) {
+		return min(lag, backlog/rate)
+	}
+	return lag
+}
+
 // measure adds vertex v's capacity in this window to its model: its input
 // rate over its busy fraction is what it could take in, and the busiest
 // subtask's share turns that into one subtask's capacity. A source with a
 // backlog is never idle: it reads flat out or is backpressured, so its
-// capacity is at most its rate over the time it is not backpressured,
-// whatever its busy time says (some sources report too little).
+// capacity is its rate over the time it is not backpressured, whatever its
+// busy time says (some sources report too little, legacy ones none).
+// After a scale-up of v, the first measurement at its new parallelism
+// tells whether the scale-up raised its capacity (see effective).
 func (d *Default) measure(v Vertex, keyed bool, cur figs, w dwindow, sources []string, now map[string]*srcView) {
 	rate := w.counterRate(v.ID, cur.in)
-	if _, dt, _ := w.span(v.ID); math.IsNaN(rate) || rate <= 0 || math.IsNaN(cur.busy) || dt < d.o.refresh.Seconds() {
+	if _, dt, _ := w.span(v.ID); math.IsNaN(rate) || rate <= 0 || dt < d.o.refresh.Seconds() {
 		return
 	}
 	if !d.steady(w, v.ID, cur, sources, now) {
 		return
 	}
 	backlogged := d.backlogged(sources, now)
-	busy := max(0, cur.busy)
+	busy, exact := cur.busy, false
 	if v.Source != nil && backlogged && !math.IsNaN(cur.bp) {
-		busy = max(busy, 1-cur.bp)
+		busy, exact = max(1-cur.bp, nanOr(cur.busy, 0)), true
 	}
+	if math.IsNaN(busy) {
+		return
+	}
+	busy = max(0, busy)
 	tpr := rate / (busy + busyResolution)
 	m := d.st.caps[v.ID]
 	if m == nil {
 		m = &capModel{}
 		d.st.caps[v.ID] = m
 	}
-	m.add(v.Parallelism, tpr*maxShare(v, keyed, v.Parallelism, backlogged))
+	p := v.Parallelism
+	if why := m.add(w.t, p, tpr*maxShare(v, keyed, p, backlogged), exact, busy); why != "" {
+		delete(d.st.upFrom, v.ID)
+		return
+	}
+	if up, ok := d.st.upFrom[v.ID]; ok && up.to == p && m.measured(up.from) && m.samples(p) >= verifySamples {
+		delete(d.st.upFrom, v.ID)
+		d.effective(w.t, v, keyed, m, up.from)
+	}
+}
+
+// upCheck is a scale-up not yet verified: from and to which parallelism,
+// for what demand (the need it was sized for), decided when.
+type upCheck struct {
+	from, to int
+	need     float64
+	at       time.Time
+}
+
+// verifySamples is how many measurements at its new parallelism verify a
+// scale-up: one may be spoilt (a stale sample at an end of its window).
+const verifySamples = 2
+
+// verifying reports whether vertex v runs at the parallelism Default last
+// scaled it up to and that is not yet verified, for at most three sustain
+// windows after the decision (the measurements may never come: a vertex
+// whose load keeps changing). A vertex is not scaled up again before that
+// unless its demand (react) has outgrown what it was sized for: a
+// measurement, not the demand, would be the reason, and one measurement
+// may be spoilt.
+func (d *Default) verifying(v Vertex, t time.Time, react float64) bool {
+	up, ok := d.st.upFrom[v.ID]
+	if ok && t.Sub(up.at) > 3*d.sustain() {
+		delete(d.st.upFrom, v.ID)
+		return false
+	}
+	return ok && v.Parallelism == up.to && !(react > up.need)
+}
+
+// effective checks a scale-up of v from parallelism from to its current
+// one, now measured at both: when the capacity gained is less than a tenth
+// of what the smaller share of the busiest subtask promised, more subtasks
+// do not help it (a hot partition, a limit outside the job), and Default
+// stops scaling it above from for two trend windows.
+func (d *Default) effective(t time.Time, v Vertex, keyed bool, m *capModel, from int) {
+	c, p := m.curve(), v.Parallelism
+	before, after := c.capacity(v, keyed, from), c.capacity(v, keyed, p)
+	promised := maxShare(v, keyed, from, false)/maxShare(v, keyed, p, false) - 1
+	if after/before-1 < ineffectiveGain*promised {
+		m.stop = &ineffective{from: from, to: p, before: before, at: after, when: t}
+	}
+}
+
+// missing says which figures Default needs of v are missing now (see
+// missingFigures), except a source's busy time while its backpressured
+// time is there: what it reads while it has a backlog measures it then.
+func (d *Default) missing(v Vertex) string {
+	if v.Source != nil && math.IsNaN(nan(v.Busy)) && !math.IsNaN(nan(v.Backpressured)) {
+		u := v
+		u.Busy = Of(0)
+		return missingFigures(u)
+	}
+	return missingFigures(v)
+}
+
+func nanOr(x, def float64) float64 {
+	if math.IsNaN(x) {
+		return def
+	}
+	return x
 }
 
 // ratioKey names an edge.

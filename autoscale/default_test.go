@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/autoscale/autoscaletest"
 )
@@ -56,10 +57,15 @@ func TestDefaultConfigValidate(t *testing.T) {
 		{"negative utilization", autoscale.DefaultConfig{TargetUtilization: -0.5}, false},
 		{"NaN utilization", autoscale.DefaultConfig{TargetUtilization: math.NaN()}, false},
 		{"negative max parallelism", autoscale.DefaultConfig{MaxParallelism: -1}, false},
+		{"scaled", autoscale.DefaultConfig{}.Scaled(1.0 / 30), true},
+		{"scaled by 0", autoscale.DefaultConfig{}.Scaled(0), false},
+		{"scaled by a negative factor", autoscale.DefaultConfig{LagSLO: time.Minute}.Scaled(-2), false},
+		{"scaled by NaN", autoscale.DefaultConfig{}.Scaled(math.NaN()), false},
+		{"scaled by +Inf", autoscale.DefaultConfig{}.Scaled(math.Inf(1)), false},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()
-		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, autoscale.ErrInvalidConfig)) {
+		if (err == nil) != tt.ok || (err != nil && (!errors.Is(err, autoscale.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig))) {
 			t.Errorf("%s: Validate() = %v, want ok %v (errors wrapping ErrInvalidConfig)", tt.name, err, tt.ok)
 		}
 		if _, err := autoscale.NewDefault(tt.cfg); (err == nil) != tt.ok {
@@ -160,9 +166,9 @@ func TestDefaultMissingFigures(t *testing.T) {
 		reasons map[string]string
 	}{
 		{"busy time of v1", func(r map[string]autoscaletest.Rates) { x := r["v1"]; x.Busy = math.NaN(); r["v1"] = x },
-			map[string]int{"v0": 8, "v1": 4}, map[string]string{"v1": "its busy time is missing, and Default never acts on a missing figure"}},
+			map[string]int{"v0": 8, "v1": 4}, map[string]string{"v1": "its busy time (not finite (NaN)) is missing, and Default never acts on a missing figure"}},
 		{"backlog of the source", func(r map[string]autoscaletest.Rates) { x := r["v0"]; x.BacklogGrowth = math.Inf(1); r["v0"] = x },
-			map[string]int{"v0": 4, "v1": 4}, map[string]string{"v0": "its backlog is missing", "v1": "the demand of v0 is unknown"}},
+			map[string]int{"v0": 4, "v1": 4}, map[string]string{"v0": "its backlog (the trace's backlog growth is not a finite number) is missing", "v1": "the demand of v0 is unknown"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

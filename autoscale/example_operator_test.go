@@ -12,7 +12,7 @@ import (
 // rec/s; its keyed downstream is half busy. Observed every minute, the
 // operator's policy decides 20 minutes after the restart.
 func ExampleOperatorCompatible() {
-	p, err := autoscale.NewOperatorCompatible(autoscale.OperatorConfig{}) // the operator's defaults
+	p, err := autoscale.NewOperatorCompatible(autoscale.OperatorCompatibleConfig{}) // the operator's defaults
 	if err != nil {
 		fmt.Println(err)
 		return

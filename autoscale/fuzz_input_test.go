@@ -144,18 +144,15 @@ func corrupt(in *input, obs *autoscale.Observation) {
 		1e300, math.MaxFloat64, was*1e6, 0, math.Copysign(0, -1), // huge, zero
 	))
 	if in.byte()%4 == 0 {
-		*f = autoscale.Missing
+		*f = pick(in, autoscale.Missing, autoscale.MissingBecause("fetch failed: connection refused"))
 	}
 }
 
-// positivesOnly returns obs with every negative figure made missing.
+// positivesOnly returns obs with every negative figure made missing, for
+// the reason Value.NonNegative gives.
 func positivesOnly(obs autoscale.Observation) autoscale.Observation {
 	obs = autoscaletest.Clone(obs)
-	fix := func(x *autoscale.Value) {
-		if f, ok := x.Get(); ok && f < 0 {
-			*x = autoscale.Missing
-		}
-	}
+	fix := func(x *autoscale.Value) { *x = x.NonNegative() }
 	for i := range obs.Vertices {
 		v := &obs.Vertices[i]
 		fix(&v.RecordsIn)

@@ -68,9 +68,9 @@ func FuzzOperatorDecide(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &input{b: data}
-		cfg := pick(in, autoscale.OperatorConfig{},
-			autoscale.OperatorConfig{MetricsWindow: 3 * time.Minute, Stabilization: -1, ScaleDownInterval: -1, CatchUpDuration: -1},
-			autoscale.OperatorConfig{MetricsWindow: 3 * time.Minute, Stabilization: time.Minute, ScaleDownInterval: 5 * time.Minute,
+		cfg := pick(in, autoscale.OperatorCompatibleConfig{},
+			autoscale.OperatorCompatibleConfig{MetricsWindow: 3 * time.Minute, Stabilization: -1, ScaleDownInterval: -1, CatchUpDuration: -1},
+			autoscale.OperatorCompatibleConfig{MetricsWindow: 3 * time.Minute, Stabilization: time.Minute, ScaleDownInterval: 5 * time.Minute,
 				CatchUpDuration: 5 * time.Minute, RestartTime: time.Minute, VertexMaxParallelism: 6})
 		fuzzDecide(t, in, func() autoscale.Policy {
 			p, err := autoscale.NewOperatorCompatible(cfg)

@@ -11,9 +11,10 @@ import (
 // accumulated since the job (re)started, so a policy derives rates from two
 // observations; gauges are the JobManager's latest (refreshed every
 // metrics.fetcher.update-interval, 10 s by default). A figure that is
-// missing or not finite is a missing Value: no policy may act on it. No
-// figure here can be negative (each is a count, a fraction, a backlog or an
-// age), so a negative one counts as missing too.
+// missing or not finite is a missing Value, with the reason the Observer
+// gave it (MissingBecause): no policy may act on it. No figure here can be
+// negative (each is a count, a fraction, a backlog or an age), so a
+// negative one counts as missing too (Value.NonNegative).
 type Observation struct {
 	// Time is when the figures were read.
 	Time time.Time
@@ -34,7 +35,10 @@ type Observation struct {
 
 // Vertex is one job vertex (a chain of operators run as one task).
 type Vertex struct {
-	ID   string
+	// ID is the vertex's ID (Flink's 32-hex job vertex ID).
+	ID string
+	// Name is the vertex's name, the chain of its operators' names
+	// ("Source: orders -> Map").
 	Name string
 	// Parallelism is the current parallelism.
 	Parallelism int
@@ -67,12 +71,14 @@ type Source struct {
 	// TimeLag is how old, in seconds, the oldest unread record is.
 	TimeLag Value
 	// Origin names where the backlog figures came from ("flink",
-	// "kafka", "merge(flink,kafka)").
+	// "kafka", "merge(flink,kafka)"), and only that: why a figure is
+	// missing is its Value's Reason.
 	Origin string
 }
 
 // Edge is a connection between two vertices.
 type Edge struct {
+	// From and To are the upstream and downstream vertices' IDs.
 	From, To string
 	// Keyed is true for a hash (keyBy) edge: the target's parallelism is
 	// bounded by its key groups, and sizes align to divisors of them.

@@ -94,7 +94,7 @@ var _ Policy = (*OperatorCompatible)(nil)
 
 // NewOperatorCompatible returns the operator's policy configured by cfg.
 // Errors wrap ErrInvalidConfig.
-func NewOperatorCompatible(cfg OperatorConfig) (*OperatorCompatible, error) {
+func NewOperatorCompatible(cfg OperatorCompatibleConfig) (*OperatorCompatible, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (p *OperatorCompatible) Decide(now time.Time, obs Observation) (Decision, e
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.ready {
-		p.o, p.ready, p.pending = OperatorConfig{}.resolve(), true, map[string]*pending{}
+		p.o, p.ready, p.pending = OperatorCompatibleConfig{}.resolve(), true, map[string]*pending{}
 	}
 	if why := p.stale(now, obs); why != "" {
 		return Keep(now, obs, why), nil
@@ -150,7 +150,7 @@ func (p *OperatorCompatible) stale(now time.Time, obs Observation) string {
 	}
 	if p.seen == obs.Job && t.Before(p.latest) {
 		return fmt.Sprintf("operator: the observation taken at %s is older than the one before (%s), so it is ignored",
-			clock(t), clock(p.latest))
+			hms(t), hms(p.latest))
 	}
 	p.seen, p.latest = obs.Job, t
 	return ""
@@ -192,14 +192,14 @@ func (p *OperatorCompatible) gate(now time.Time) string {
 	}
 	stable := restart.Add(p.o.stabilization)
 	if now.Before(stable) {
-		return fmt.Sprintf("operator: stabilizing after the restart at %s until %s (%v)", clock(restart), clock(stable), p.o.stabilization)
+		return fmt.Sprintf("operator: stabilizing after the restart at %s until %s (%v)", hms(restart), hms(stable), p.o.stabilization)
 	}
 	full := now.Add(p.o.window)
 	if i := slices.IndexFunc(p.win.samples, func(s sample) bool { return !s.t.Before(stable) }); i >= 0 {
 		full = p.win.samples[i].t.Add(p.o.window)
 	}
 	if now.Before(full) {
-		return fmt.Sprintf("operator: collecting metrics; the %v window is full at %s", p.o.window, clock(full))
+		return fmt.Sprintf("operator: collecting metrics; the %v window is full at %s", p.o.window, hms(full))
 	}
 	p.win.trim(now.Add(-p.o.window))
 	if len(p.win.samples) < 2 {

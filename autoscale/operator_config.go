@@ -6,12 +6,13 @@ import (
 	"time"
 )
 
-// OperatorConfig configures OperatorCompatible. Each field mirrors one of
-// the operator's job.autoscaler.* options, named in its comment; the zero
-// OperatorConfig is the operator's defaults. Where the operator gives 0 a
-// meaning of its own (no catch-up, immediate scale-down), a negative value
-// asks for it here, since zero means default.
-type OperatorConfig struct {
+// OperatorCompatibleConfig configures OperatorCompatible. Each field
+// mirrors one of the operator's job.autoscaler.* options, named in its
+// comment; the zero OperatorCompatibleConfig is the operator's defaults.
+// Where the operator gives 0 a meaning of its own (no catch-up, immediate
+// scale-down), a negative value asks for it here, since zero means
+// default.
+type OperatorCompatibleConfig struct {
 	// MetricsWindow is metrics.window: how far back rates and averages
 	// reach. Decide must be called at least twice per window, or no rate
 	// can be formed and nothing is ever decided (as in the operator).
@@ -88,7 +89,7 @@ type OperatorConfig struct {
 	ScaleDownInterval time.Duration
 }
 
-// opts is an OperatorConfig with every default applied.
+// opts is an OperatorCompatibleConfig with every default applied.
 type opts struct {
 	window, stabilization, backlogThreshold, observeLag time.Duration
 	catchUp, restart, scaleDownInterval                 time.Duration
@@ -125,7 +126,7 @@ func orInt(n, def int) int {
 }
 
 // resolve applies the defaults; Validate checks the result.
-func (c OperatorConfig) resolve() opts {
+func (c OperatorCompatibleConfig) resolve() opts {
 	o := opts{
 		window:            orDuration(c.MetricsWindow, 15*time.Minute),
 		stabilization:     orDuration(c.Stabilization, 5*time.Minute),
@@ -149,7 +150,7 @@ func (c OperatorConfig) resolve() opts {
 }
 
 // Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
-func (c OperatorConfig) Validate() error {
+func (c OperatorCompatibleConfig) Validate() error {
 	durations := []struct {
 		name string
 		d    time.Duration

@@ -42,7 +42,8 @@ func (p *OperatorCompatible) evaluate(obs Observation) jobEval {
 	for _, v := range obs.Vertices {
 		ev := &vertexEval{source: len(obs.Inputs(v.ID)) == 0, inRate: p.win.rate(v.ID, fIn)}
 		if ev.source && math.IsNaN(ev.inRate) && je.fatal == "" {
-			je.fatal = fmt.Sprintf("the input rate of source %s is missing in the window, and the operator evaluates nothing without it", v.ID)
+			je.fatal = fmt.Sprintf("the input rate of source %s is missing in the window%s, and the operator evaluates nothing without it",
+				v.ID, because(v.RecordsIn))
 		}
 		p.targetRate(obs, v.ID, ev, je.vertices)
 		p.trueProcessingRate(v.ID, ev)
@@ -77,7 +78,7 @@ func (p *OperatorCompatible) backlogMode(obs Observation, je *jobEval) {
 		if math.IsNaN(lag) {
 			if !je.backlog && !je.backlogUnknown {
 				je.backlogUnknown = true
-				je.why = fmt.Sprintf("the backlog of source %s is missing", v.ID)
+				je.why = fmt.Sprintf("the backlog of source %s is missing%s", v.ID, sourceBacklogWhy(v))
 			}
 			continue
 		}
@@ -189,4 +190,13 @@ func (p *OperatorCompatible) capacity(ev *vertexEval, u float64, withRestart boo
 		restart = ev.target * float64(int64(p.o.restart.Seconds())) / float64(catchUp)
 	}
 	return math.Floor(ev.catchUp + restart + ev.target/u + 0.5) // Java's Math.round
+}
+
+// sourceBacklogWhy is why a source's backlog is missing now, as a
+// parenthetical (see because).
+func sourceBacklogWhy(v Vertex) string {
+	if v.Source == nil {
+		return ""
+	}
+	return because(v.Source.Backlog)
 }

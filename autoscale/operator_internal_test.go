@@ -78,7 +78,7 @@ func TestWindowMean(t *testing.T) {
 // of the earlier samples' observed rates (at least 2), and +Inf without
 // input.
 func TestObservedTPR(t *testing.T) {
-	o := OperatorConfig{}.resolve()
+	o := OperatorCompatibleConfig{}.resolve()
 	cur := func(records, lag, bp float64) figures {
 		f := in(records)
 		f.lag, f.bp = lag, bp
@@ -113,7 +113,7 @@ func TestObservedTPR(t *testing.T) {
 // scale-up threshold (utilization max 1.0) omits the restart term; the
 // scale-down threshold (utilization min 0.4) keeps it; +Inf at 0.
 func TestCapacity(t *testing.T) {
-	p, _ := NewOperatorCompatible(OperatorConfig{})
+	p, _ := NewOperatorCompatible(OperatorCompatibleConfig{})
 	ev := &vertexEval{target: 1000, catchUp: 100}
 	for _, c := range []struct {
 		name    string
@@ -131,7 +131,7 @@ func TestCapacity(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
-	noCatchUp, _ := NewOperatorCompatible(OperatorConfig{CatchUpDuration: -1})
+	noCatchUp, _ := NewOperatorCompatible(OperatorCompatibleConfig{CatchUpDuration: -1})
 	if got := noCatchUp.capacity(&vertexEval{target: 700}, 0.7, true); got != 1000 {
 		t.Errorf("catch-up disabled: %v, want 700 / 0.7 = 1000 (no restart term)", got)
 	}
@@ -143,7 +143,7 @@ func TestCapacity(t *testing.T) {
 // newP = ceil(factor x p), clamped to [min(p, vertex.min-parallelism 1),
 // min(maxParallelism, max(p, vertex.max-parallelism 200))].
 func TestScaleRoundsUpAndClamps(t *testing.T) {
-	p, _ := NewOperatorCompatible(OperatorConfig{})
+	p, _ := NewOperatorCompatible(OperatorCompatibleConfig{})
 	for _, c := range []struct {
 		name      string
 		cur, maxP int

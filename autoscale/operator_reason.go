@@ -3,41 +3,7 @@ package autoscale
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
-	"time"
 )
-
-// num renders a figure for a reason: "missing" for NaN, "unbounded" for
-// +Inf, whole numbers with thousands separators from 100 up, else three
-// significant digits.
-func num(x float64) string {
-	switch {
-	case math.IsNaN(x):
-		return "missing"
-	case math.IsInf(x, 1):
-		return "unbounded"
-	case math.IsInf(x, -1):
-		return "-unbounded"
-	case math.Abs(x) < 100:
-		return strconv.FormatFloat(x, 'g', 3, 64)
-	}
-	digits := strconv.FormatFloat(math.Abs(math.Round(x)), 'f', 0, 64)
-	var b strings.Builder
-	if x < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// clock renders a time of day for a reason.
-func clock(t time.Time) string { return t.UTC().Format("15:04:05") }
 
 // describeTPR says what the true processing rate is and where it came from.
 func describeTPR(ev *vertexEval) string {

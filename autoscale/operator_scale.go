@@ -51,6 +51,9 @@ func (p *OperatorCompatible) vertexOutcome(now time.Time, obs Observation, v Ver
 	cur := v.Parallelism
 	keep := func(why string) outcome { return outcome{target: cur, text: why + fmt.Sprintf("; keeps %d", cur)} }
 	if math.IsNaN(ev.tpr) {
+		if why := missingFigures(v); why != "" {
+			return keep(describeMissingTPR(ev) + "; now " + why)
+		}
 		return keep(describeMissingTPR(ev))
 	}
 	want := p.capacity(ev, p.o.target, true)
@@ -90,22 +93,12 @@ func (p *OperatorCompatible) delayScaleDown(now time.Time, v Vertex, r recommend
 	from := now.Add(-p.o.scaleDownInterval)
 	if from.Before(pd.first) {
 		return outcome{target: v.Parallelism, text: fmt.Sprintf("%s; the scale-down waits until %s, %v after it was first recommended; keeps %d",
-			text, clock(pd.first.Add(p.o.scaleDownInterval)), p.o.scaleDownInterval, v.Parallelism)}
+			text, hms(pd.first.Add(p.o.scaleDownInterval)), p.o.scaleDownInterval, v.Parallelism)}
 	}
 	best := pd.maxSince(from)
 	return outcome{target: best.p, outside: best.outside, text: fmt.Sprintf(
 		"%s; first recommended at %s, the scale-down goes to %d, the largest recommendation of the last %v",
-		text, clock(pd.first), best.p, p.o.scaleDownInterval)}
-}
-
-// keyedInput reports whether a keyBy edge enters vertex id.
-func keyedInput(obs Observation, id string) bool {
-	for _, e := range obs.Inputs(id) {
-		if e.Keyed {
-			return true
-		}
-	}
-	return false
+		text, hms(pd.first), best.p, p.o.scaleDownInterval)}
 }
 
 // scale is the operator's JobVertexScaler.scale: ceil(factor x p) clamped

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/autoscale/autoscaletest"
 )
 
 var epoch = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
-func newOperator(t *testing.T, cfg autoscale.OperatorConfig) *autoscale.OperatorCompatible {
+func newOperator(t *testing.T, cfg autoscale.OperatorCompatibleConfig) *autoscale.OperatorCompatible {
 	t.Helper()
 	p, err := autoscale.NewOperatorCompatible(cfg)
 	if err != nil {
@@ -85,7 +86,7 @@ func wantReason(t *testing.T, r result, id string, parts ...string) {
 // decision comes 20 min after any restart.
 func TestOperatorGates(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{40 * time.Minute, flow(1000, 1, 0.5, 500)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{40 * time.Minute, flow(1000, 1, 0.5, 500)})
 	for m := 1; m < 20; m++ {
 		wantTargets(t, got[m], map[string]int{"v0": 2, "v1": 2})
 	}
@@ -99,7 +100,7 @@ func TestOperatorGates(t *testing.T) {
 // A decision only comes from at least two observations within the window:
 // observed every 20 min, the operator never decides.
 func TestOperatorCallPeriodAboveWindow(t *testing.T) {
-	p := newOperator(t, autoscale.OperatorConfig{})
+	p := newOperator(t, autoscale.OperatorCompatibleConfig{})
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
 	for _, obs := range tr.Run(4*time.Hour, 20*time.Minute, flow(1000, 1, 1, 5000)) {
 		d, err := p.Decide(obs.Time, obs)
@@ -121,7 +122,7 @@ func TestOperatorCallPeriodAboveWindow(t *testing.T) {
 //	scale-up threshold of v0 = round(333.3 + 1,500 / 1.0) = 1,833 > TPR 1,000: outside, so the job rescales.
 func TestOperatorScaleUp(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{20 * time.Minute, flow(1000, 1, 0.5, 500)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{20 * time.Minute, flow(1000, 1, 0.5, 500)})
 	r := got[20]
 	wantTargets(t, r, map[string]int{"v0": 6, "v1": 3})
 	wantReason(t, r, "v0", "TPR 1,000 rec/s at busy 1", "target rate 1,500 rec/s + catch-up 333 rec/s",
@@ -147,7 +148,7 @@ func TestOperatorWithinBounds(t *testing.T) {
 		{0.9, "no changing vertex is outside its bounds, so it keeps 4"},
 	} {
 		tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 4, 4))
-		got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{3 * time.Hour, flow(2400, c.busy, c.busy, 0)})
+		got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{3 * time.Hour, flow(2400, c.busy, c.busy, 0)})
 		for m, r := range got {
 			if r.d.Scales(r.obs) {
 				t.Fatalf("busy %v, minute %d: scales: %s", c.busy, m, r.d)
@@ -166,7 +167,7 @@ func TestOperatorWithinBounds(t *testing.T) {
 // 40 min: at 80 min it scales to 6, the largest of [20, 80] min.
 func TestOperatorDelayedScaleDown(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 10, 10))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr,
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr,
 		minute{40 * time.Minute, flow(1000, 0.35, 0.35, 0)}, minute{40 * time.Minute, flow(1000, 0.2, 0.2, 0)})
 	wantReason(t, got[20], "v0", "factor 0.558 -> 6", "the scale-down waits until 10:20:00")
 	wantReason(t, got[70], "v0", "factor 0.4 -> 4", "waits until 10:20:00")
@@ -174,7 +175,7 @@ func TestOperatorDelayedScaleDown(t *testing.T) {
 	wantTargets(t, got[80], map[string]int{"v0": 6, "v1": 6})
 	wantReason(t, got[80], "v0", "first recommended at 09:20:00, the scale-down goes to 6, the largest recommendation of the last 1h0m0s")
 
-	immediate := newOperator(t, autoscale.OperatorConfig{ScaleDownInterval: -1})
+	immediate := newOperator(t, autoscale.OperatorCompatibleConfig{ScaleDownInterval: -1})
 	tr = autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 10, 10))
 	wantTargets(t, decisions(t, immediate, tr, minute{20 * time.Minute, flow(1000, 0.2, 0.2, 0)})[20], map[string]int{"v0": 4, "v1": 4})
 }
@@ -183,7 +184,7 @@ func TestOperatorDelayedScaleDown(t *testing.T) {
 // a pending scale-down: the hour starts again at the next recommendation.
 func TestOperatorScaleDownClearedByScaleUpOrKeep(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 10, 10))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr,
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr,
 		minute{30 * time.Minute, flow(1000, 0.2, 0.2, 0)}, // wants 4 from 20 min
 		minute{20 * time.Minute, flow(1000, 0.6, 0.6, 0)}, // TPR 1,667: factor 0.957 -> 10 from about 41 min
 		minute{40 * time.Minute, flow(1000, 0.2, 0.2, 0)}) // wants 4 again
@@ -208,7 +209,7 @@ func TestOperatorBacklogModeBlocksScaleDown(t *testing.T) {
 	tr.SetBacklog("v0", 600000)
 	rates := flow(1000, 0.2, 0.2, 0)
 	rates["v0"] = autoscaletest.Rates{In: 1000, Out: 1000, Busy: 0.2, Backpressured: 0.8}
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{3 * time.Hour, rates})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{3 * time.Hour, rates})
 	for m, r := range got {
 		if r.d.Scales(r.obs) {
 			t.Fatalf("minute %d: scales: %s", m, r.d)
@@ -224,7 +225,7 @@ func TestOperatorBacklogModeBlocksScaleDown(t *testing.T) {
 // 8 -> ceil(0.4 x 8) = 4 at 80 min.
 func TestOperatorIdleScalesDown(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 8, 8))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{80 * time.Minute, flow(0, 0, 0, 0)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{80 * time.Minute, flow(0, 0, 0, 0)})
 	wantTargets(t, got[79], map[string]int{"v0": 8, "v1": 8})
 	wantTargets(t, got[80], map[string]int{"v0": 4, "v1": 4})
 	wantReason(t, got[80], "v1", "TPR unbounded", "factor 0.4 -> 4")
@@ -238,14 +239,14 @@ func TestOperatorIdleScalesDown(t *testing.T) {
 // of 128 key groups.
 func TestOperatorAlignment(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 16, true, 4, 4))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{20 * time.Minute, flow(2000, 1, 0.5, 1000)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{20 * time.Minute, flow(2000, 1, 0.5, 1000)})
 	wantTargets(t, got[20], map[string]int{"v0": 16, "v1": 8})
 	wantReason(t, got[20], "v0", "-> 11 (aligned to 16, a divisor of 16 partitions)")
 	wantReason(t, got[20], "v1", "-> 6 (aligned to 8, a divisor of 128 key groups)")
 
 	// At its 6 partitions, a source stays however far behind it is.
 	tr = autoscaletest.NewTrace(autoscaletest.Chain(epoch, 6, false, 6, 6))
-	got = decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{20 * time.Minute, flow(6000, 1, 1, 6000)})
+	got = decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{20 * time.Minute, flow(6000, 1, 1, 6000)})
 	wantTargets(t, got[20], map[string]int{"v0": 6})
 	wantReason(t, got[20], "v0", "aligning to 6 partitions finds nothing in that direction, so it stays at 6")
 }
@@ -265,7 +266,7 @@ func TestOperatorDAGPropagation(t *testing.T) {
 		"v2": {In: 1000, Out: 500, Busy: 0.5},
 		"v3": {In: 2500, Out: 0, Busy: 0.5},
 	}
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), autoscaletest.NewTrace(job), minute{20 * time.Minute, rates})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), autoscaletest.NewTrace(job), minute{20 * time.Minute, rates})
 	for id, want := range map[string]string{"v0": "target rate 1,000 rec/s", "v1": "target rate 2,000 rec/s",
 		"v2": "target rate 1,000 rec/s", "v3": "target rate 2,500 rec/s"} {
 		wantReason(t, got[20], id, want)
@@ -281,7 +282,7 @@ func TestOperatorObservedTPR(t *testing.T) {
 	tr.SetBacklog("v0", 100000)
 	rates := flow(1000, 0.5, 0.5, 0)
 	rates["v0"] = autoscaletest.Rates{In: 1000, Out: 1000, Busy: 0.5, Backpressured: 0.2}
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{20 * time.Minute, rates})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{20 * time.Minute, rates})
 	wantReason(t, got[20], "v0", "TPR 1,250 rec/s observed while catching up (busy-time TPR 2,000 rec/s")
 	wantReason(t, got[20], "v1", "TPR 2,000 rec/s at busy 0.5")
 }
@@ -289,7 +290,7 @@ func TestOperatorObservedTPR(t *testing.T) {
 // A restart (new LastRestart) starts a new window: 20 min again before a
 // decision.
 func TestOperatorRestartResetsWindow(t *testing.T) {
-	p := newOperator(t, autoscale.OperatorConfig{})
+	p := newOperator(t, autoscale.OperatorCompatibleConfig{})
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
 	decisions(t, p, tr, minute{30 * time.Minute, flow(1000, 0.6, 0.6, 0)})
 	tr.Restart(nil)
@@ -325,7 +326,7 @@ func TestOperatorMissingFigures(t *testing.T) {
 		tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
 		missing := flow(1000, 1, 1, 500)
 		c.edit(missing)
-		got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), tr, minute{19 * time.Minute, hot}, minute{time.Minute, missing})
+		got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), tr, minute{19 * time.Minute, hot}, minute{time.Minute, missing})
 		wantTargets(t, got[20], c.want)
 		for id, p := range c.want {
 			if p == 2 {
@@ -338,12 +339,12 @@ func TestOperatorMissingFigures(t *testing.T) {
 // Scale factor limits: scale-up.max-factor caps one step at 1 + factor.
 func TestOperatorMaxScaleUpFactor(t *testing.T) {
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{MaxScaleUpFactor: 0.5}), tr, minute{20 * time.Minute, flow(1000, 1, 0.5, 500)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{MaxScaleUpFactor: 0.5}), tr, minute{20 * time.Minute, flow(1000, 1, 0.5, 500)})
 	wantTargets(t, got[20], map[string]int{"v0": 3, "v1": 3}) // factor 2.726 capped at 1.5: ceil(3.0)
 }
 
 func TestOperatorConfigValidate(t *testing.T) {
-	for name, cfg := range map[string]autoscale.OperatorConfig{
+	for name, cfg := range map[string]autoscale.OperatorCompatibleConfig{
 		"negative window":        {MetricsWindow: -time.Minute},
 		"target above 1":         {TargetUtilization: 1.2},
 		"min above target":       {UtilizationMin: 0.8},
@@ -357,11 +358,11 @@ func TestOperatorConfigValidate(t *testing.T) {
 		if err := cfg.Validate(); !errors.Is(err, autoscale.ErrInvalidConfig) {
 			t.Errorf("%s: Validate = %v, want ErrInvalidConfig", name, err)
 		}
-		if _, err := autoscale.NewOperatorCompatible(cfg); !errors.Is(err, autoscale.ErrInvalidConfig) {
-			t.Errorf("%s: NewOperatorCompatible error %v, want ErrInvalidConfig", name, err)
+		if _, err := autoscale.NewOperatorCompatible(cfg); !errors.Is(err, autoscale.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("%s: NewOperatorCompatible error %v, want ErrInvalidConfig (and the root one)", name, err)
 		}
 	}
-	if err := (autoscale.OperatorConfig{}).Validate(); err != nil {
+	if err := (autoscale.OperatorCompatibleConfig{}).Validate(); err != nil {
 		t.Errorf("zero config: %v", err)
 	}
 }
@@ -376,7 +377,7 @@ func nan() float64 { return math.NaN() }
 func TestOperatorSourceWithoutKafka(t *testing.T) {
 	job := autoscaletest.Chain(epoch, 0, false, 2, 2)
 	job.Vertices[0].Source = nil
-	got := decisions(t, newOperator(t, autoscale.OperatorConfig{}), autoscaletest.NewTrace(job), minute{20 * time.Minute, flow(1000, 1, 0.5, 0)})
+	got := decisions(t, newOperator(t, autoscale.OperatorCompatibleConfig{}), autoscaletest.NewTrace(job), minute{20 * time.Minute, flow(1000, 1, 0.5, 0)})
 	wantTargets(t, got[20], map[string]int{"v0": 2, "v1": 2})
 	wantReason(t, got[20], "v0", "target rate 1,000 rec/s + catch-up 0 rec/s -> capacity 1,595 rec/s -> factor 1.59 -> 4; within its bounds (up below 1,000,")
 }
@@ -384,7 +385,7 @@ func TestOperatorSourceWithoutKafka(t *testing.T) {
 // An observation older than the previous one is ignored; another job
 // starts a new window.
 func TestOperatorOutOfOrderAndNewJob(t *testing.T) {
-	p := newOperator(t, autoscale.OperatorConfig{})
+	p := newOperator(t, autoscale.OperatorCompatibleConfig{})
 	tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 2, 2))
 	obs := tr.Run(30*time.Minute, time.Minute, flow(1000, 0.6, 0.6, 0))
 	for _, o := range obs {
@@ -414,7 +415,7 @@ func TestOperatorPendingScaleDownAcrossRestart(t *testing.T) {
 		{nil, map[string]int{"v0": 4, "v1": 4}},                     // first recommended at 20 min: applied at 80
 		{map[string]int{"v1": 9}, map[string]int{"v0": 4, "v1": 9}}, // v1's restarts at 50 min; v0 keeps its own
 	} {
-		p := newOperator(t, autoscale.OperatorConfig{})
+		p := newOperator(t, autoscale.OperatorCompatibleConfig{})
 		tr := autoscaletest.NewTrace(autoscaletest.Chain(epoch, 0, false, 10, 10))
 		decisions(t, p, tr, minute{30 * time.Minute, flow(1000, 0.2, 0.2, 0)})
 		tr.Restart(c.restart)

@@ -33,17 +33,6 @@ type rateKey struct {
 	f  field
 }
 
-// nan returns the figure, or NaN when it is missing or negative: every
-// figure of an Observation is a count, a fraction, a backlog or an age, so
-// a negative one is as good as missing. Both policies read figures only
-// through it.
-func nan(x Value) float64 {
-	if f, ok := x.Get(); ok && f >= 0 {
-		return f
-	}
-	return math.NaN()
-}
-
 // roundMetric rounds to 3 decimals but never to 0, as the operator's
 // collector does with every figure it stores.
 func roundMetric(x float64) float64 {

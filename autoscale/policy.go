@@ -7,12 +7,17 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/flinkscale/flinkscale"
 )
 
 // Errors.
 var (
-	// ErrInvalidConfig is wrapped by every error about a bad Config.
-	ErrInvalidConfig = errors.New("autoscale: invalid config")
+	// ErrInvalidConfig is wrapped by every error about a bad Config. It
+	// wraps flinkscale.ErrInvalidConfig, so errors.Is holds for both; the
+	// adapters' sentinels (flinkio.ErrInvalidConfig, ...) wrap the root
+	// one.
+	ErrInvalidConfig = fmt.Errorf("autoscale: %w", flinkscale.ErrInvalidConfig)
 	// ErrInvalidObservation is wrapped by Observation.Validate's errors.
 	ErrInvalidObservation = errors.New("autoscale: invalid observation")
 )

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 )
 
 func ExampleRecords() {
@@ -68,7 +69,7 @@ func ExampleFallback() {
 			{Key: k, Records: backlog.Known[int64](1200)},
 		}}, nil
 	})
-	src, _ := backlog.Fallback(backlog.CombineConfig{Clock: func() time.Time { return now }}, flink, kafka)
+	src, _ := backlog.Fallback(backlog.CombineConfig{Clock: clocktest.New(now)}, flink, kafka)
 	snap, _ := src.Backlog(context.Background())
 	fmt.Println(snap.Source, snap.Totals().Records)
 	fmt.Println(snap.Notes[0])

@@ -81,10 +81,19 @@ type Health struct {
 	parts map[Key]*healthState
 }
 
+// Validate reports whether the Config is usable, wrapping
+// ErrInvalidConfig when it is not.
+func (c HealthConfig) Validate() error {
+	if c.Window < 0 || c.MinSpan < 0 {
+		return fmt.Errorf("%w: negative HealthConfig field: %+v", ErrInvalidConfig, c)
+	}
+	return nil
+}
+
 // NewHealth returns a Health, or an error wrapping ErrInvalidConfig.
 func NewHealth(cfg HealthConfig) (*Health, error) {
-	if cfg.Window < 0 || cfg.MinSpan < 0 {
-		return nil, fmt.Errorf("%w: negative HealthConfig field: %+v", ErrInvalidConfig, cfg)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Window == 0 {
 		cfg.Window = 10

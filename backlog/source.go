@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/flinkscale/flinkscale"
+	"github.com/flinkscale/flinkscale/clock"
 )
 
 // Source measures a consumer group's backlog. Backlog takes ctx first and
@@ -24,8 +27,11 @@ func (f SourceFunc) Backlog(ctx context.Context) (Snapshot, error) { return f(ct
 
 var _ Source = SourceFunc(nil)
 
-// ErrInvalidConfig is wrapped by every error about a bad configuration.
-var ErrInvalidConfig = errors.New("backlog: invalid config")
+// ErrInvalidConfig is wrapped by every error about a bad configuration. It
+// wraps flinkscale.ErrInvalidConfig, so errors.Is holds for both; the
+// adapters' sentinels (kafkalag.ErrInvalidConfig,
+// flinkbacklog.ErrInvalidConfig) wrap this one.
+var ErrInvalidConfig = fmt.Errorf("backlog: %w", flinkscale.ErrInvalidConfig)
 
 // ErrNoBacklog is wrapped by the error of a combinator none of whose
 // sources produced a usable snapshot.
@@ -36,20 +42,28 @@ type CombineConfig struct {
 	// MaxAge is how old a snapshot may be before it is stale and skipped.
 	// Default: 1 minute.
 	MaxAge time.Duration
-	// Clock returns the current time. Default: time.Now.
-	Clock func() time.Time
+	// Clock tells the time a snapshot's age is measured at; only its Now
+	// is used. Default: the system clock.
+	Clock clock.Clock
+}
+
+// Validate reports whether the Config is usable, wrapping
+// ErrInvalidConfig when it is not.
+func (c CombineConfig) Validate() error {
+	if c.MaxAge < 0 {
+		return fmt.Errorf("%w: MaxAge is negative (%v)", ErrInvalidConfig, c.MaxAge)
+	}
+	return nil
 }
 
 func (c CombineConfig) withDefaults() (CombineConfig, error) {
-	if c.MaxAge < 0 {
-		return c, fmt.Errorf("%w: MaxAge is negative (%v)", ErrInvalidConfig, c.MaxAge)
+	if err := c.Validate(); err != nil {
+		return c, err
 	}
 	if c.MaxAge == 0 {
 		c.MaxAge = time.Minute
 	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	return c, nil
 }
 
@@ -79,7 +93,7 @@ func ask(ctx context.Context, s Source, i int, cfg CombineConfig) (Snapshot, err
 	if snap.Source == "" {
 		snap.Source = name
 	}
-	if age := cfg.Clock().Sub(snap.Time); age > cfg.MaxAge {
+	if age := cfg.Clock.Now().Sub(snap.Time); age > cfg.MaxAge {
 		return Snapshot{}, fmt.Errorf("%s: stale: measured %v ago (max %v)", name, age.Round(time.Millisecond), cfg.MaxAge)
 	}
 	return snap, nil

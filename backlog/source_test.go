@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 )
 
 // fixed is a Source answering a prepared snapshot or error, counting calls.
@@ -31,7 +33,7 @@ func snapshotAt(at time.Duration, source string, ps ...backlog.Partition) backlo
 	return backlog.Snapshot{Time: t0.Add(at), Group: "g", Source: source, Partitions: ps}
 }
 
-func clockAt(at time.Duration) func() time.Time { return func() time.Time { return t0.Add(at) } }
+func clockAt(at time.Duration) *clocktest.Virtual { return clocktest.New(t0.Add(at)) }
 
 func TestFallback(t *testing.T) {
 	complete := snapshotAt(0, "kafka", entry("t", 0, backlog.Known[int64](5)))
@@ -77,6 +79,15 @@ func TestFallback(t *testing.T) {
 	}
 	if _, err := backlog.Fallback(backlog.CombineConfig{}); !errors.Is(err, backlog.ErrInvalidConfig) {
 		t.Errorf("no sources: %v", err)
+	}
+	for _, err := range []error{
+		backlog.CombineConfig{MaxAge: -1}.Validate(),
+		backlog.HealthConfig{Window: -1}.Validate(),
+		backlog.TrackerConfig{TimePoints: 1}.Validate(),
+	} {
+		if !errors.Is(err, backlog.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("Validate() = %v, want backlog.ErrInvalidConfig and flinkscale.ErrInvalidConfig", err)
+		}
 	}
 }
 

@@ -17,7 +17,9 @@ type TrackerConfig struct {
 	TimePoints int
 }
 
-func (c TrackerConfig) validate() error {
+// Validate reports whether the Config is usable, wrapping
+// ErrInvalidConfig when it is not.
+func (c TrackerConfig) Validate() error {
 	if c.GapWindow < 0 || c.SizeWindow < 0 || c.TimePoints < 0 {
 		return fmt.Errorf("%w: negative TrackerConfig field: %+v", ErrInvalidConfig, c)
 	}
@@ -46,7 +48,7 @@ type partitionState struct {
 
 // NewTracker returns a Tracker, or an error wrapping ErrInvalidConfig.
 func NewTracker(cfg TrackerConfig) (*Tracker, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Tracker{cfg: cfg, parts: map[Key]*partitionState{}}, nil

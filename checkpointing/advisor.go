@@ -24,9 +24,9 @@ func (f AdvisorFunc) Advise(now time.Time, obs Observation) ([]Finding, error) {
 
 var _ Advisor = AdvisorFunc(nil)
 
-// AdvisorConfig configures DefaultAdvisor. The zero value means the
-// defaults.
-type AdvisorConfig struct {
+// DefaultAdvisorConfig configures DefaultAdvisor. The zero value means
+// the defaults.
+type DefaultAdvisorConfig struct {
 	// Policy proposes the timeout of duration-near-timeout and
 	// repeated-timeouts findings, the interval for
 	// checkpointing-disabled, and flags a timeout near the observed p99.
@@ -62,7 +62,7 @@ type AdvisorConfig struct {
 
 // Validate reports negative or out-of-range fields as an error wrapping
 // ErrInvalidConfig.
-func (c AdvisorConfig) Validate() error {
+func (c DefaultAdvisorConfig) Validate() error {
 	switch {
 	case c.RecoveryObjective < 0 || c.LongAlignment < 0:
 		return invalidConfig("negative duration")
@@ -76,9 +76,9 @@ func (c AdvisorConfig) Validate() error {
 	return nil
 }
 
-func (c AdvisorConfig) withDefaults() AdvisorConfig {
+func (c DefaultAdvisorConfig) withDefaults() DefaultAdvisorConfig {
 	if c.Policy == nil {
-		c.Policy, _ = NewCheckpointPolicy(CheckpointPolicyConfig{}) // the zero config is valid
+		c.Policy, _ = NewDefaultCheckpointPolicy(DefaultCheckpointPolicyConfig{}) // the zero config is valid
 	}
 	if c.RecoveryObjective == 0 {
 		c.RecoveryObjective = time.Minute
@@ -111,14 +111,14 @@ func (c AdvisorConfig) withDefaults() AdvisorConfig {
 // package documentation for the findings and their codes. Safe for
 // concurrent use.
 type DefaultAdvisor struct {
-	cfg AdvisorConfig
+	cfg DefaultAdvisorConfig
 }
 
 var _ Advisor = (*DefaultAdvisor)(nil)
 
-// NewAdvisor returns a DefaultAdvisor, or an error wrapping
+// NewDefaultAdvisor returns a DefaultAdvisor, or an error wrapping
 // ErrInvalidConfig.
-func NewAdvisor(cfg AdvisorConfig) (*DefaultAdvisor, error) {
+func NewDefaultAdvisor(cfg DefaultAdvisorConfig) (*DefaultAdvisor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -179,13 +179,16 @@ func (a *DefaultAdvisor) view(now time.Time, obs Observation) (*view, error) {
 	if v.inFlightElements == 0 {
 		v.inFlightElements = v.s.MaxBundleSize
 	}
-	if !v.s.FinishBundleBeforeCheckpointing {
-		v.inFlight = v.inFlightElements * obs.Facts.ElementBytes
+	if eb, ok := obs.Facts.ElementBytes.Value(); ok && !v.s.FinishBundleBeforeCheckpointing {
+		v.inFlight = v.inFlightElements * eb
 	}
+	// The objective the current settings imply: the interval plus the
+	// tail, or plus 1 ms when no duration is known.
+	tail, _ := v.d.Tail().Value()
 	plan, err := a.cfg.Policy.Choose(CheckpointWorkload{
 		Durations:         v.d,
 		StateBytes:        obs.latestSize(),
-		RecoveryObjective: addDuration(v.s.Interval, max(v.d.Tail(), time.Millisecond)),
+		RecoveryObjective: addDuration(v.s.Interval, max(tail, time.Millisecond)),
 		Current:           v.s,
 	})
 	if err != nil {

@@ -64,13 +64,13 @@ var advisorCases = []struct {
 	{"a single timeout", func(_ *time.Time, o *checkpointing.Observation) { expire(o, true, 3) }, nil},
 	{"timeouts with large in-flight buffers: finish bundles", func(_ *time.Time, o *checkpointing.Observation) {
 		expire(o, true, 3, 5)
-		o.Settings.FinishBundleBeforeCheckpointing, o.Settings.MaxBundleSize, o.Facts.ElementBytes = false, 10_000, 180
+		o.Settings.FinishBundleBeforeCheckpointing, o.Settings.MaxBundleSize, o.Facts.ElementBytes = false, 10_000, checkpointing.Known[int64](180)
 	}, []want{
 		{checkpointing.CodeRepeatedTimeouts, checkpointing.Critical, func(s *checkpointing.Settings) { s.FinishBundleBeforeCheckpointing = true }, "finish bundles"},
 		{checkpointing.CodeLargeInFlightBuffers, checkpointing.Warning, func(s *checkpointing.Settings) { s.FinishBundleBeforeCheckpointing = true }, ""}}},
 	{"timeouts with unaligned, legacy source, backpressure", func(_ *time.Time, o *checkpointing.Observation) {
 		expire(o, true, 3, 5)
-		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceLegacy, true
+		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceLegacy, checkpointing.Known(true)
 	}, []want{
 		{checkpointing.CodeRepeatedTimeouts, checkpointing.Critical, func(s *checkpointing.Settings) { s.Unaligned = false }, "unaligned"},
 		{checkpointing.CodeUnalignedLegacySource, checkpointing.Critical, func(s *checkpointing.Settings) { s.Unaligned = false }, "FLIP-27"}}},
@@ -81,10 +81,10 @@ var advisorCases = []struct {
 		*now = now.Add(11 * time.Minute)
 	}, []want{{checkpointing.CodeNoRecentCheckpoint, checkpointing.Critical, nil, ""}}},
 	{"p99 near the timeout: a warning", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.Timeout, o.Durations = time.Minute, checkpointing.Durations{P50: 20 * time.Second, P99: 40 * time.Second, Count: 8}
+		o.Settings.Timeout, o.Durations = time.Minute, checkpointing.Durations{P50: checkpointing.Known(20 * time.Second), P99: checkpointing.Known(40 * time.Second), Count: 8}
 	}, []want{{checkpointing.CodeDurationNearTimeout, checkpointing.Warning, func(s *checkpointing.Settings) { s.Timeout = 2 * time.Minute }, "raise the timeout to 2m0s"}}},
 	{"p99 near the timeout: critical", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.Timeout, o.Durations = time.Minute, checkpointing.Durations{P99: 50 * time.Second}
+		o.Settings.Timeout, o.Durations = time.Minute, checkpointing.Durations{P99: checkpointing.Known(50 * time.Second)}
 	}, []want{{checkpointing.CodeDurationNearTimeout, checkpointing.Critical, func(s *checkpointing.Settings) { s.Timeout = 150 * time.Second }, ""}}},
 	{"state growing", func(_ *time.Time, o *checkpointing.Observation) {
 		for i := range o.History {
@@ -97,35 +97,37 @@ var advisorCases = []struct {
 		}
 	}, nil},
 	{"long alignment, FLIP-27 source: go unaligned", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Facts.Backpressured, o.Facts.Alignment = true, 25*time.Second
+		o.Facts.Backpressured, o.Facts.Alignment = checkpointing.Known(true), checkpointing.Known(25*time.Second)
 	}, []want{{checkpointing.CodeLongAlignment, checkpointing.Warning, func(s *checkpointing.Settings) { s.Unaligned = true }, "up to one bundle's processing time"}}},
 	{"long alignment, unknown source: go unaligned, check the source", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Facts.Backpressured, o.Facts.Alignment, o.Facts.Source = true, 25*time.Second, checkpointing.SourceUnknown
+		o.Facts.Backpressured, o.Facts.Alignment, o.Facts.Source = checkpointing.Known(true), checkpointing.Known(25*time.Second), checkpointing.SourceUnknown
 	}, []want{{checkpointing.CodeLongAlignment, checkpointing.Warning, func(s *checkpointing.Settings) { s.Unaligned = true }, "first check that the sources are FLIP-27"}}},
 	{"long alignment, legacy source: stay aligned", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Facts.Backpressured, o.Facts.Alignment, o.Facts.Source = true, 25*time.Second, checkpointing.SourceLegacy
+		o.Facts.Backpressured, o.Facts.Alignment, o.Facts.Source = checkpointing.Known(true), checkpointing.Known(25*time.Second), checkpointing.SourceLegacy
 	}, []want{{checkpointing.CodeLongAlignment, checkpointing.Warning, nil, "keep aligned checkpoints"}}},
-	{"long alignment without backpressure", func(_ *time.Time, o *checkpointing.Observation) { o.Facts.Alignment = 25 * time.Second }, nil},
+	{"long alignment without backpressure", func(_ *time.Time, o *checkpointing.Observation) {
+		o.Facts.Alignment = checkpointing.Known(25 * time.Second)
+	}, nil},
 	{"long alignment at least once", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Facts.Backpressured, o.Facts.Alignment, o.Settings.Mode = true, 25*time.Second, checkpointing.AtLeastOnce
+		o.Facts.Backpressured, o.Facts.Alignment, o.Settings.Mode = checkpointing.Known(true), checkpointing.Known(25*time.Second), checkpointing.AtLeastOnce
 	}, nil},
 	{"unaligned, legacy source, backpressure", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceLegacy, true
+		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceLegacy, checkpointing.Known(true)
 	}, []want{{checkpointing.CodeUnalignedLegacySource, checkpointing.Critical, func(s *checkpointing.Settings) { s.Unaligned = false }, "aligned-checkpoint-timeout"}}},
 	{"unaligned, unknown source, backpressure", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceUnknown, true
+		o.Settings.Unaligned, o.Facts.Source, o.Facts.Backpressured = true, checkpointing.SourceUnknown, checkpointing.Known(true)
 	}, []want{{checkpointing.CodeUnalignedLegacySource, checkpointing.Info, nil, "find out whether"}}},
 	{"unaligned, FLIP-27 source, backpressure", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.Unaligned, o.Facts.Backpressured = true, true
+		o.Settings.Unaligned, o.Facts.Backpressured = true, checkpointing.Known(true)
 	}, nil},
 	{"unaligned, legacy source, no backpressure", func(_ *time.Time, o *checkpointing.Observation) {
 		o.Settings.Unaligned, o.Facts.Source = true, checkpointing.SourceLegacy
 	}, nil},
 	{"in-flight buffers above 256 KiB", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.FinishBundleBeforeCheckpointing, o.Facts.ElementBytes, o.Facts.InFlightElements = false, 180, 2000
+		o.Settings.FinishBundleBeforeCheckpointing, o.Facts.ElementBytes, o.Facts.InFlightElements = false, checkpointing.Known[int64](180), 2000
 	}, []want{{checkpointing.CodeLargeInFlightBuffers, checkpointing.Warning, func(s *checkpointing.Settings) { s.FinishBundleBeforeCheckpointing = true }, ""}}},
 	{"in-flight buffers of a default bundle", func(_ *time.Time, o *checkpointing.Observation) {
-		o.Settings.FinishBundleBeforeCheckpointing, o.Facts.ElementBytes = false, 180
+		o.Settings.FinishBundleBeforeCheckpointing, o.Facts.ElementBytes = false, checkpointing.Known[int64](180)
 	}, nil},
 	{"in-flight element size unknown", func(_ *time.Time, o *checkpointing.Observation) {
 		o.Settings.FinishBundleBeforeCheckpointing, o.Settings.MaxBundleSize = false, 100_000
@@ -141,7 +143,7 @@ var advisorCases = []struct {
 
 func TestDefaultAdvisor(t *testing.T) {
 	cases := advisorCases
-	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +180,7 @@ func checkFindings(t *testing.T, name string, cur checkpointing.Settings, got []
 }
 
 func TestAdvisorSeed(t *testing.T) {
-	adv, _ := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, _ := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	obs := seedObservation()
 	got, err := adv.Advise(seedNow(), obs)
 	if err != nil {
@@ -203,14 +205,14 @@ func TestAdvisorSeed(t *testing.T) {
 }
 
 func TestAdvisorErrors(t *testing.T) {
-	for _, cfg := range []checkpointing.AdvisorConfig{
+	for _, cfg := range []checkpointing.DefaultAdvisorConfig{
 		{RecoveryObjective: -1}, {RepeatedTimeouts: -1}, {MinGrowthPoints: 1}, {GrowthThreshold: -0.5}, {LargeInFlight: -1}, {LongAlignment: -1},
 	} {
-		if _, err := checkpointing.NewAdvisor(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
-			t.Errorf("NewAdvisor(%+v) error = %v", cfg, err)
+		if _, err := checkpointing.NewDefaultAdvisor(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
+			t.Errorf("NewDefaultAdvisor(%+v) error = %v", cfg, err)
 		}
 	}
-	adv, _ := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, _ := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	now, obs := healthy()
 	bad := obs
 	bad.Settings.Timeout = time.Millisecond
@@ -218,12 +220,12 @@ func TestAdvisorErrors(t *testing.T) {
 		t.Errorf("bad settings: %v", err)
 	}
 	bad = obs
-	bad.Facts.ElementBytes = -1
+	bad.Facts.ElementBytes = checkpointing.Known[int64](-1)
 	if _, err := adv.Advise(now, bad); !errors.Is(err, checkpointing.ErrInvalidInput) {
 		t.Errorf("negative fact: %v", err)
 	}
 	boom := errors.New("boom")
-	failing, _ := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{Policy: checkpointing.CheckpointPolicyFunc(
+	failing, _ := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{Policy: checkpointing.CheckpointPolicyFunc(
 		func(checkpointing.CheckpointWorkload) (checkpointing.CheckpointPlan, error) {
 			return checkpointing.CheckpointPlan{}, boom
 		})})

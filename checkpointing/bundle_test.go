@@ -115,7 +115,7 @@ var bundlePolicyCases = []struct {
 
 func TestDefaultBundlePolicy(t *testing.T) {
 	cases := bundlePolicyCases
-	p, err := checkpointing.NewBundlePolicy(checkpointing.BundlePolicyConfig{})
+	p, err := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,14 +143,14 @@ func TestDefaultBundlePolicy(t *testing.T) {
 }
 
 func TestDefaultBundlePolicyErrors(t *testing.T) {
-	for _, cfg := range []checkpointing.BundlePolicyConfig{
+	for _, cfg := range []checkpointing.DefaultBundlePolicyConfig{
 		{MaxOverheadShare: 1}, {MaxOverheadShare: -0.1}, {MaxOverheadShare: math.NaN()}, {MaxCheckpointBytes: -1}, {MaxSize: -1},
 	} {
-		if _, err := checkpointing.NewBundlePolicy(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
-			t.Errorf("NewBundlePolicy(%+v) error = %v", cfg, err)
+		if _, err := checkpointing.NewDefaultBundlePolicy(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
+			t.Errorf("NewDefaultBundlePolicy(%+v) error = %v", cfg, err)
 		}
 	}
-	p, _ := checkpointing.NewBundlePolicy(checkpointing.BundlePolicyConfig{})
+	p, _ := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{})
 	for _, w := range []checkpointing.BundleWorkload{kafkaEnrich, {Rate: -1, LatencyBudget: time.Second}} {
 		if _, err := p.Choose(w); !errors.Is(err, checkpointing.ErrInvalidInput) {
 			t.Errorf("Choose(%+v) error = %v, want ErrInvalidInput", w, err)

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// BundlePolicyConfig configures DefaultBundlePolicy. The zero value means
-// the defaults.
-type BundlePolicyConfig struct {
+// DefaultBundlePolicyConfig configures DefaultBundlePolicy. The zero
+// value means the defaults.
+type DefaultBundlePolicyConfig struct {
 	// MaxOverheadShare is the largest share of busy time that per-bundle
 	// overhead may take. Default: 0.05. Zero means default; must be below 1.
 	MaxOverheadShare float64
@@ -20,7 +20,7 @@ type BundlePolicyConfig struct {
 	MaxSize int64
 }
 
-// Defaults of BundlePolicyConfig.
+// Defaults of DefaultBundlePolicyConfig.
 const (
 	DefaultMaxOverheadShare   = 0.05
 	DefaultMaxCheckpointBytes = 256 << 10
@@ -29,7 +29,7 @@ const (
 
 // Validate reports a negative, non-finite or out-of-range field as an error
 // wrapping ErrInvalidConfig.
-func (c BundlePolicyConfig) Validate() error {
+func (c DefaultBundlePolicyConfig) Validate() error {
 	switch {
 	case c.MaxOverheadShare < 0 || c.MaxOverheadShare >= 1 || math.IsNaN(c.MaxOverheadShare):
 		return invalidConfig("MaxOverheadShare %v must be in [0, 1)", c.MaxOverheadShare)
@@ -41,7 +41,7 @@ func (c BundlePolicyConfig) Validate() error {
 	return nil
 }
 
-func (c BundlePolicyConfig) withDefaults() BundlePolicyConfig {
+func (c DefaultBundlePolicyConfig) withDefaults() DefaultBundlePolicyConfig {
 	if c.MaxOverheadShare == 0 {
 		c.MaxOverheadShare = DefaultMaxOverheadShare
 	}
@@ -69,14 +69,14 @@ func (c BundlePolicyConfig) withDefaults() BundlePolicyConfig {
 // fill that size within the time, bundles close on time with a higher
 // overhead, and the plan says so. Safe for concurrent use.
 type DefaultBundlePolicy struct {
-	cfg BundlePolicyConfig
+	cfg DefaultBundlePolicyConfig
 }
 
 var _ BundlePolicy = (*DefaultBundlePolicy)(nil)
 
-// NewBundlePolicy returns a DefaultBundlePolicy, or an error wrapping
-// ErrInvalidConfig.
-func NewBundlePolicy(cfg BundlePolicyConfig) (*DefaultBundlePolicy, error) {
+// NewDefaultBundlePolicy returns a DefaultBundlePolicy, or an error
+// wrapping ErrInvalidConfig.
+func NewDefaultBundlePolicy(cfg DefaultBundlePolicyConfig) (*DefaultBundlePolicy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

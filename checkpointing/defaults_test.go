@@ -12,15 +12,15 @@ import (
 // value: read from what the constructors keep (New... of the zero Config)
 // or from behaviour where the defaults are applied inside a function.
 func TestConfigDefaults(t *testing.T) {
-	bundle, err := NewBundlePolicy(BundlePolicyConfig{})
+	bundle, err := NewDefaultBundlePolicy(DefaultBundlePolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy, err := NewCheckpointPolicy(CheckpointPolicyConfig{})
+	policy, err := NewDefaultCheckpointPolicy(DefaultCheckpointPolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	adv, err := NewAdvisor(AdvisorConfig{})
+	adv, err := NewDefaultAdvisor(DefaultAdvisorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,12 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	eff := Settings{}.Effective()
 	tables := map[string][]docdefaults.Row{
-		"BundlePolicyConfig": {
+		"DefaultBundlePolicyConfig": {
 			{Field: "MaxOverheadShare", Doc: "0.05", Got: bundle.cfg.MaxOverheadShare, Want: 0.05},
 			{Field: "MaxCheckpointBytes", Doc: "256 KiB", Got: bundle.cfg.MaxCheckpointBytes, Want: int64(256 << 10)},
 			{Field: "MaxSize", Doc: "100,000", Got: bundle.cfg.MaxSize, Want: int64(100_000)},
 		},
-		"CheckpointPolicyConfig": {
+		"DefaultCheckpointPolicyConfig": {
 			{Field: "TimeoutHeadroom", Doc: "3", Got: policy.cfg.TimeoutHeadroom, Want: 3.0},
 			{Field: "MinTimeout", Doc: "1 min", Got: policy.cfg.MinTimeout, Want: time.Minute},
 			{Field: "MinPauseShare", Doc: "0.5", Got: policy.cfg.MinPauseShare, Want: 0.5},
@@ -54,7 +54,7 @@ func TestConfigDefaults(t *testing.T) {
 			{Field: "BaseDuration", Doc: "", Got: policy.cfg.BaseDuration, Want: time.Second}, // in WriteBandwidth's "Defaults:"
 			{Field: "NearTimeout", Doc: "0.5", Got: policy.cfg.NearTimeout, Want: 0.5},
 		},
-		"AdvisorConfig": {
+		"DefaultAdvisorConfig": {
 			{Field: "Policy", Doc: "DefaultCheckpointPolicy with its defaults", Got: advPolicy != nil && advPolicy.cfg == policy.cfg, Want: true},
 			{Field: "RecoveryObjective", Doc: "1 min", Got: adv.cfg.RecoveryObjective, Want: time.Minute},
 			{Field: "RepeatedTimeouts", Doc: "2", Got: adv.cfg.RepeatedTimeouts, Want: 2},
@@ -94,8 +94,8 @@ func TestConfigDefaults(t *testing.T) {
 			{Field: "BundleOverhead", Doc: "0", Got: fixed.TradeOff, Want: mustEvaluate(t, BundleWorkload{BundleOverhead: 0})},
 		},
 		"Facts": {
-			{Field: "InFlightElements", Doc: "a full bundle (Settings.MaxBundleSize)", Got: factsInFlight(t, Facts{ElementBytes: 1}), Want: factsInFlight(t, Facts{ElementBytes: 1, InFlightElements: 1000})},
-			{Field: "Pipelines", Doc: "1", Got: factsInFlight(t, Facts{ElementBytes: 1}), Want: factsInFlight(t, Facts{ElementBytes: 1, Pipelines: 1})},
+			{Field: "InFlightElements", Doc: "a full bundle (Settings.MaxBundleSize)", Got: factsInFlight(t, Facts{ElementBytes: Known[int64](1)}), Want: factsInFlight(t, Facts{ElementBytes: Known[int64](1), InFlightElements: 1000})},
+			{Field: "Pipelines", Doc: "1", Got: factsInFlight(t, Facts{ElementBytes: Known[int64](1)}), Want: factsInFlight(t, Facts{ElementBytes: Known[int64](1), Pipelines: 1})},
 		},
 	}
 	for typ, rows := range tables {
@@ -117,7 +117,7 @@ func mustEvaluate(t *testing.T, w BundleWorkload) BundleTradeOff {
 // finding for facts f, which the facts' defaults shape.
 func factsInFlight(t *testing.T, f Facts) []Evidence {
 	t.Helper()
-	adv, _ := NewAdvisor(AdvisorConfig{LargeInFlight: 1})
+	adv, _ := NewDefaultAdvisor(DefaultAdvisorConfig{LargeInFlight: 1})
 	obs := Observation{Settings: Settings{Interval: 10 * time.Second}, Facts: f}
 	findings, err := adv.Advise(time.Unix(0, 0), obs)
 	if err != nil {

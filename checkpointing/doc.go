@@ -84,6 +84,21 @@
 //
 // Changes merges the findings' deltas, most severe first.
 //
+// # Unknown figures
+//
+// A figure nobody measured is unknown with a reason, never a 0 that reads
+// as a measurement: Durations' percentiles and Facts' Alignment,
+// ElementBytes and Backpressured are Figures, known (a 0 s alignment, a
+// 0 ms checkpoint, not backpressured are known values) or unknown with a
+// Reason (NotGiven for the zero Figure, NoCompletedCheckpoints,
+// NotReported, InvalidValue, ReadFailed). A rule that needs an unknown
+// figure stays silent, and a finding's Evidence lists only known figures.
+// Figure follows backlog.Figure, the model of the module's convention,
+// with the same methods and JSON form; it is a type of this package's own
+// (it also holds a yes/no fact) so that this core imports only the
+// standard library, and a reason from elsewhere converts intact:
+// Reason(r).
+//
 // # Layering
 //
 // This package imports only the standard library. Flink's statistics come
@@ -103,7 +118,7 @@
 //
 // # Example
 //
-//	adv, _ := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+//	adv, _ := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 //	findings, err := adv.Advise(now, obs)
 //	next := checkpointing.Changes(findings).Apply(obs.Settings)
 //	args, err := next.BeamArgs() // --maxBundleSize=... --finishBundleBeforeCheckpointing=true ...

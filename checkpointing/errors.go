@@ -3,14 +3,17 @@ package checkpointing
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flinkscale/flinkscale"
 )
 
 // Sentinel errors. Every error the package returns wraps exactly one of them.
 var (
 	// ErrInvalidConfig is wrapped by every error about bad settings (a
 	// Settings value, a Beam argument, a Flink configuration value) or a bad
-	// policy or advisor Config.
-	ErrInvalidConfig = errors.New("checkpointing: invalid config")
+	// policy, advisor or options Config. It wraps
+	// flinkscale.ErrInvalidConfig, so errors.Is holds for both.
+	ErrInvalidConfig = fmt.Errorf("checkpointing: %w", flinkscale.ErrInvalidConfig)
 	// ErrInvalidInput is wrapped by every error about a bad workload or
 	// estimator input (a negative rate, a missing latency budget) or an
 	// options document that is not JSON.

@@ -15,7 +15,7 @@ import (
 // size of a checkpoint.
 func Example_seed() {
 	obs := seedObservation()
-	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func ExampleDefaultBundlePolicy() {
 		ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond,
 		LatencyBudget: 2 * time.Second, ElementBytes: 180,
 	}
-	p, err := checkpointing.NewBundlePolicy(checkpointing.BundlePolicyConfig{})
+	p, err := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -143,12 +143,12 @@ func ExampleDefaultBundlePolicy() {
 // Interval, timeout and minimum pause for a one-minute recovery objective,
 // from the durations Flink reported.
 func ExampleDefaultCheckpointPolicy() {
-	p, err := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	p, err := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	plan, err := p.Choose(checkpointing.CheckpointWorkload{
-		Durations:         checkpointing.Durations{P50: 3 * time.Second, P99: 8 * time.Second},
+		Durations:         checkpointing.Durations{P50: checkpointing.Known(3 * time.Second), P99: checkpointing.Known(8 * time.Second)},
 		StateBytes:        400e6,
 		RecoveryObjective: time.Minute,
 		Current:           checkpointing.Settings{Interval: 10 * time.Second, Timeout: 12 * time.Second},
@@ -230,9 +230,9 @@ func ExampleDefaultAdvisor_unalignedLegacySource() {
 	obs := checkpointing.Observation{
 		Settings: checkpointing.Settings{Interval: time.Minute, Unaligned: true},
 		History:  history,
-		Facts:    checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: true},
+		Facts:    checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: checkpointing.Known(true)},
 	}
-	adv, _ := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, _ := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	findings, err := adv.Advise(start.Add(16*time.Minute), obs)
 	if err != nil {
 		log.Fatal(err)

@@ -114,6 +114,15 @@ func seconds(name string, d time.Duration) Evidence {
 }
 func ratio(name string, r float64) Evidence { return Evidence{Name: name, Value: r, Unit: UnitRatio} }
 
+// knownSeconds is the evidence of f when it is known, and none when it is
+// not: evidence holds only figures that were measured.
+func knownSeconds(name string, f Figure[time.Duration]) []Evidence {
+	if d, ok := f.Value(); ok {
+		return []Evidence{seconds(name, d)}
+	}
+	return nil
+}
+
 // Finding is one thing wrong (or at risk) with a job's checkpointing, the
 // figures that show it and the change that addresses it.
 type Finding struct {

@@ -8,8 +8,8 @@ import (
 
 // CheckpointWorkload is what a checkpoint policy decides from.
 type CheckpointWorkload struct {
-	// Durations of recent completed checkpoints. Unknown (zero) durations
-	// are estimated from StateBytes.
+	// Durations of recent completed checkpoints. When none is known
+	// (Durations.Tail is unknown) the tail is estimated from StateBytes.
 	Durations Durations
 	// StateBytes is the size one checkpoint writes. Not negative.
 	StateBytes int64
@@ -80,9 +80,9 @@ func (f CheckpointPolicyFunc) Choose(w CheckpointWorkload) (CheckpointPlan, erro
 
 var _ CheckpointPolicy = CheckpointPolicyFunc(nil)
 
-// CheckpointPolicyConfig configures DefaultCheckpointPolicy. The zero value
-// means the defaults.
-type CheckpointPolicyConfig struct {
+// DefaultCheckpointPolicyConfig configures DefaultCheckpointPolicy. The
+// zero value means the defaults.
+type DefaultCheckpointPolicyConfig struct {
 	// TimeoutHeadroom multiplies the tail duration into the timeout.
 	// Default: 3. Zero means default; above 1.
 	TimeoutHeadroom float64
@@ -112,7 +112,7 @@ type CheckpointPolicyConfig struct {
 
 // Validate reports an out-of-range field as an error wrapping
 // ErrInvalidConfig.
-func (c CheckpointPolicyConfig) Validate() error {
+func (c DefaultCheckpointPolicyConfig) Validate() error {
 	bad := func(f float64) bool { return f < 0 || math.IsNaN(f) || math.IsInf(f, 0) }
 	switch {
 	case bad(c.TimeoutHeadroom) || (c.TimeoutHeadroom != 0 && c.TimeoutHeadroom <= 1):
@@ -131,7 +131,7 @@ func (c CheckpointPolicyConfig) Validate() error {
 	return nil
 }
 
-func (c CheckpointPolicyConfig) withDefaults() CheckpointPolicyConfig {
+func (c DefaultCheckpointPolicyConfig) withDefaults() DefaultCheckpointPolicyConfig {
 	def := func(f *float64, v float64) {
 		if *f == 0 {
 			*f = v
@@ -155,7 +155,8 @@ func (c CheckpointPolicyConfig) withDefaults() CheckpointPolicyConfig {
 
 // DefaultCheckpointPolicy sizes checkpointing for a recovery objective:
 //
-//	tail     = observed p99 (else BaseDuration + StateBytes/WriteBandwidth)
+//	tail     = observed p99 (else BaseDuration + StateBytes/WriteBandwidth when
+//	           no duration is known)
 //	interval = RecoveryObjective - tail, rounded down (at least MinInterval)
 //	minPause = min(MinPauseShare*interval, interval - tail), not negative
 //	timeout  = max(MinTimeout, TimeoutHeadroom*tail), rounded up
@@ -164,14 +165,14 @@ func (c CheckpointPolicyConfig) withDefaults() CheckpointPolicyConfig {
 // the objective and checkpoints never run back to back. It flags a current
 // timeout whose p99 exceeds NearTimeout of it. Safe for concurrent use.
 type DefaultCheckpointPolicy struct {
-	cfg CheckpointPolicyConfig
+	cfg DefaultCheckpointPolicyConfig
 }
 
 var _ CheckpointPolicy = (*DefaultCheckpointPolicy)(nil)
 
-// NewCheckpointPolicy returns a DefaultCheckpointPolicy, or an error
+// NewDefaultCheckpointPolicy returns a DefaultCheckpointPolicy, or an error
 // wrapping ErrInvalidConfig.
-func NewCheckpointPolicy(cfg CheckpointPolicyConfig) (*DefaultCheckpointPolicy, error) {
+func NewDefaultCheckpointPolicy(cfg DefaultCheckpointPolicyConfig) (*DefaultCheckpointPolicy, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -184,8 +185,10 @@ func (p *DefaultCheckpointPolicy) Choose(w CheckpointWorkload) (CheckpointPlan, 
 		return CheckpointPlan{}, err
 	}
 	c := p.cfg
-	plan := CheckpointPlan{Tail: w.Durations.Tail()}
-	if plan.Tail == 0 {
+	var plan CheckpointPlan
+	tail, known := w.Durations.Tail().Value()
+	plan.Tail = tail
+	if !known {
 		plan.Estimated = true
 		plan.Tail = addDuration(c.BaseDuration, floatDuration(float64(w.StateBytes)/c.WriteBandwidth*float64(time.Second)))
 	}

@@ -13,21 +13,27 @@ import (
 func TestDurationsOf(t *testing.T) {
 	s := time.Second
 	got := checkpointing.DurationsOf([]time.Duration{50 * s, 38 * s, 41 * s, 52 * s, 44 * s, 47 * s, 49 * s})
-	want := checkpointing.Durations{P50: 47 * s, P90: 50800 * time.Millisecond, P99: 51880 * time.Millisecond, Max: 52 * s, Count: 7}
+	want := checkpointing.Durations{P50: checkpointing.Known(47 * s), P90: checkpointing.Known(50800 * time.Millisecond), P99: checkpointing.Known(51880 * time.Millisecond), Max: checkpointing.Known(52 * s), Count: 7}
 	if got != want {
 		t.Errorf("DurationsOf = %+v, want %+v", got, want)
 	}
-	if got := checkpointing.DurationsOf(nil); got.Known() {
-		t.Errorf("DurationsOf(nil) = %+v, want unknown", got)
+	if got := checkpointing.DurationsOf(nil); got.Known() || got.Tail().Reason() != checkpointing.NoCompletedCheckpoints {
+		t.Errorf("DurationsOf(nil) = %+v, want unknown (%s)", got, checkpointing.NoCompletedCheckpoints)
 	}
-	if got := (checkpointing.Durations{Max: 3 * s}).Tail(); got != 3*s {
+	if got := (checkpointing.Durations{Max: checkpointing.Known(3 * s)}).Tail(); got != checkpointing.Known(3*s) {
 		t.Errorf("Tail without p99 = %v, want the max", got)
+	}
+	if got := (checkpointing.Durations{}).Tail(); got.Known() || got.Reason() != checkpointing.NotGiven {
+		t.Errorf("Tail of the zero Durations = %v, want unknown (%s)", got, checkpointing.NotGiven)
+	}
+	if got := (checkpointing.Durations{P99: checkpointing.Known[time.Duration](0), Max: checkpointing.Known(s)}).Tail(); got != checkpointing.Known[time.Duration](0) {
+		t.Errorf("Tail with a p99 of 0 = %v, want a known 0", got)
 	}
 }
 
 // p99 is a summary of ten checkpoints whose p99 and max are d.
 func p99(d time.Duration) checkpointing.Durations {
-	return checkpointing.Durations{P50: d / 2, P99: d, Max: d, Count: 10}
+	return checkpointing.Durations{P50: checkpointing.Known(d / 2), P99: checkpointing.Known(d), Max: checkpointing.Known(d), Count: 10}
 }
 
 var checkpointPolicyCases = []struct {
@@ -77,7 +83,7 @@ var checkpointPolicyCases = []struct {
 
 func TestDefaultCheckpointPolicy(t *testing.T) {
 	cases := checkpointPolicyCases
-	p, err := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	p, err := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,17 +123,17 @@ func TestDefaultCheckpointPolicy(t *testing.T) {
 }
 
 func TestDefaultCheckpointPolicyErrors(t *testing.T) {
-	for _, cfg := range []checkpointing.CheckpointPolicyConfig{
+	for _, cfg := range []checkpointing.DefaultCheckpointPolicyConfig{
 		{TimeoutHeadroom: 0.5}, {TimeoutHeadroom: 1}, {TimeoutHeadroom: math.Inf(1)}, {MinPauseShare: 1}, {NearTimeout: 1}, {NearTimeout: -1},
 		{WriteBandwidth: -1}, {MinTimeout: -1}, {Granularity: -1}, {MinInterval: time.Millisecond},
 	} {
-		if _, err := checkpointing.NewCheckpointPolicy(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
-			t.Errorf("NewCheckpointPolicy(%+v) error = %v", cfg, err)
+		if _, err := checkpointing.NewDefaultCheckpointPolicy(cfg); !errors.Is(err, checkpointing.ErrInvalidConfig) {
+			t.Errorf("NewDefaultCheckpointPolicy(%+v) error = %v", cfg, err)
 		}
 	}
-	p, _ := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	p, _ := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	for _, w := range []checkpointing.CheckpointWorkload{
-		{}, {RecoveryObjective: time.Minute, StateBytes: -1}, {RecoveryObjective: time.Minute, Durations: checkpointing.Durations{P99: -1}},
+		{}, {RecoveryObjective: time.Minute, StateBytes: -1}, {RecoveryObjective: time.Minute, Durations: checkpointing.Durations{P99: checkpointing.Known[time.Duration](-1)}},
 	} {
 		if _, err := p.Choose(w); !errors.Is(err, checkpointing.ErrInvalidInput) {
 			t.Errorf("Choose(%+v) error = %v, want ErrInvalidInput", w, err)
@@ -136,7 +142,7 @@ func TestDefaultCheckpointPolicyErrors(t *testing.T) {
 }
 
 func TestTimeoutFlagWithoutHeadroom(t *testing.T) {
-	p, err := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{TimeoutHeadroom: 1.1, MinTimeout: time.Second})
+	p, err := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{TimeoutHeadroom: 1.1, MinTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

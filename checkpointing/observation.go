@@ -84,30 +84,32 @@ func (k SourceKind) String() string {
 }
 
 // Facts are what Flink's checkpoint statistics do not tell: how the job is
-// built and what it does. Zero fields are unknown, and the rules that need
-// them stay silent.
+// built and what it does. A fact nobody supplied is unknown (the zero
+// Figure, SourceUnknown, a nil Options), never a 0 or a false that was not
+// observed, and the rules that need it stay silent.
 type Facts struct {
 	// Source is the kind of the job's sources.
 	Source SourceKind
-	// Backpressured is true when the sources are backpressured most of the
-	// time (Flink's backPressuredTimeMsPerSecond near 1000).
-	Backpressured bool
+	// Backpressured is known true when the sources are backpressured most
+	// of the time (Flink's backPressuredTimeMsPerSecond near 1000), known
+	// false when they are not.
+	Backpressured Figure[bool]
 	// Alignment is the observed time checkpoints wait for barriers: the
 	// p99 or maximum of Flink's checkpointAlignmentTime plus
-	// checkpointStartDelayNanos task metrics. Zero means unknown.
-	Alignment time.Duration
+	// checkpointStartDelayNanos task metrics. A known 0 means barriers do
+	// not wait.
+	Alignment Figure[time.Duration]
 	// InFlightElements is the elements of the open bundle at a barrier per
 	// pipeline. Default: a full bundle (Settings.MaxBundleSize). Zero means
 	// default.
 	InFlightElements int64
-	// ElementBytes is the average size of one bundle output element. Zero
-	// means unknown.
-	ElementBytes int64
+	// ElementBytes is the average size of one bundle output element.
+	ElementBytes Figure[int64]
 	// Pipelines is how many pipelines the Flink job runs. Default: 1. Zero
 	// means default.
 	Pipelines int
-	// Options is the analysis of the job's PipelineOptions; nil when
-	// unknown.
+	// Options is the analysis of the job's PipelineOptions; nil when it
+	// was not analysed.
 	Options *OptionsReport
 }
 
@@ -122,7 +124,8 @@ type Observation struct {
 	// started.
 	Completed, Failed, InProgress int64
 	// Durations summarise the end-to-end durations of completed
-	// checkpoints. Zero means: compute them from History.
+	// checkpoints. When none of them is known (the zero Durations, or
+	// Flink reported none), they are computed from History.
 	Durations Durations
 	// History holds recent checkpoints, oldest first.
 	History []Checkpoint
@@ -137,8 +140,8 @@ func (o Observation) Validate() error {
 		return err
 	}
 	f := o.Facts
-	if o.Completed < 0 || o.Failed < 0 || o.InProgress < 0 || f.Alignment < 0 || f.InFlightElements < 0 ||
-		f.ElementBytes < 0 || f.Pipelines < 0 {
+	if o.Completed < 0 || o.Failed < 0 || o.InProgress < 0 || negative(f.Alignment) || f.InFlightElements < 0 ||
+		negative(f.ElementBytes) || f.Pipelines < 0 {
 		return invalidInput("observation: negative figure")
 	}
 	for _, c := range o.History {
@@ -160,7 +163,8 @@ func (o Observation) completed() []Checkpoint {
 	return out
 }
 
-// durations returns the summary, computed from the history when unknown.
+// durations returns the summary, computed from the history when none of
+// its figures is known.
 func (o Observation) durations() Durations {
 	if o.Durations.Known() {
 		return o.Durations

@@ -21,6 +21,14 @@ type OptionsConfig struct {
 	Copies int
 }
 
+// Validate reports a negative Copies as an error wrapping ErrInvalidConfig.
+func (c OptionsConfig) Validate() error {
+	if c.Copies < 0 {
+		return invalidConfig("OptionsConfig.Copies must not be negative")
+	}
+	return nil
+}
+
 // OptionEntry is one option in a serialized PipelineOptions document.
 type OptionEntry struct {
 	// Key is the option name.
@@ -75,10 +83,11 @@ func (r OptionsReport) Largest(n int) []OptionEntry {
 // cfg.RunnerOptions, or declared by an org.apache.beam interface in the
 // display data; the rest are application values, which Beam's coder
 // serializer copies into checkpoint metadata (BEAM-8577). A document that
-// is not a JSON object gives an error wrapping ErrInvalidInput.
+// is not a JSON object gives an error wrapping ErrInvalidInput; an invalid
+// cfg one wrapping ErrInvalidConfig.
 func AnalyzeOptions(doc []byte, cfg OptionsConfig) (OptionsReport, error) {
-	if cfg.Copies < 0 {
-		return OptionsReport{}, invalidConfig("OptionsConfig.Copies must not be negative")
+	if err := cfg.Validate(); err != nil {
+		return OptionsReport{}, err
 	}
 	if cfg.Copies == 0 {
 		cfg.Copies = 1

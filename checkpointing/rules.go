@@ -2,6 +2,7 @@ package checkpointing
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -13,9 +14,9 @@ func timeoutNearTail(cur Settings, d Durations, near float64, suggested time.Dur
 		return Finding{}, false
 	}
 	e := cur.Effective()
-	p99 := d.Tail()
+	p99, known := d.Tail().Value()
 	share := float64(p99) / float64(e.Timeout)
-	if p99 == 0 || share <= near {
+	if !known || share <= near {
 		return Finding{}, false
 	}
 	sev := Warning
@@ -45,15 +46,15 @@ func (a *DefaultAdvisor) timeouts(v *view) (Finding, bool) {
 	f := Finding{
 		Code: CodeRepeatedTimeouts, Severity: Critical,
 		Summary: fmt.Sprintf("%d of the last %d checkpoints expired after the %v timeout", v.timeouts, len(v.obs.History), v.s.Timeout),
-		Evidence: []Evidence{count("timeouts", int64(v.timeouts)), count("checkpoints in history", int64(len(v.obs.History))),
-			seconds("timeout", v.s.Timeout), seconds("p99 duration", v.d.P99), count("failed since start", v.obs.Failed)},
+		Evidence: slices.Concat([]Evidence{count("timeouts", int64(v.timeouts)), count("checkpoints in history", int64(len(v.obs.History))),
+			seconds("timeout", v.s.Timeout)}, knownSeconds("p99 duration", v.d.P99), []Evidence{count("failed since start", v.obs.Failed)}),
 	}
 	next := v.s
 	switch {
 	case v.inFlight >= a.cfg.LargeInFlight:
 		next.FinishBundleBeforeCheckpointing = true
 		f.Action = "finish bundles before checkpointing: the open bundle's output buffered into every checkpoint is the likely cause (see " + string(CodeLargeInFlightBuffers) + ")"
-	case v.s.Unaligned && v.obs.Facts.Source == SourceLegacy && v.obs.Facts.Backpressured:
+	case v.s.Unaligned && v.obs.Facts.Source == SourceLegacy && isTrue(v.obs.Facts.Backpressured):
 		next.Unaligned = false
 		f.Action = "turn unaligned checkpoints off: barriers stall behind the legacy source under backpressure (see " + string(CodeUnalignedLegacySource) + ")"
 	default:
@@ -130,13 +131,14 @@ func (a *DefaultAdvisor) growth(v *view) (Finding, bool) {
 // alignment: aligned checkpoints wait long for barriers under backpressure.
 func (a *DefaultAdvisor) alignment(v *view) (Finding, bool) {
 	f := v.obs.Facts
-	if v.s.Unaligned || v.s.Mode == AtLeastOnce || !f.Backpressured || f.Alignment < a.cfg.LongAlignment {
+	align, known := f.Alignment.Value()
+	if v.s.Unaligned || v.s.Mode == AtLeastOnce || !isTrue(f.Backpressured) || !known || align < a.cfg.LongAlignment {
 		return Finding{}, false
 	}
 	out := Finding{
 		Code: CodeLongAlignment, Severity: Warning,
-		Summary:  fmt.Sprintf("barriers wait %v for alignment behind backpressured data", f.Alignment.Round(time.Millisecond)),
-		Evidence: []Evidence{seconds("alignment", f.Alignment), seconds("threshold", a.cfg.LongAlignment), seconds("p99 duration", v.d.P99)},
+		Summary:  fmt.Sprintf("barriers wait %v for alignment behind backpressured data", align.Round(time.Millisecond)),
+		Evidence: slices.Concat([]Evidence{seconds("alignment", align), seconds("threshold", a.cfg.LongAlignment)}, knownSeconds("p99 duration", v.d.P99)),
 	}
 	if f.Source == SourceLegacy {
 		out.Action = "keep aligned checkpoints: with a legacy SourceFunction unaligned barriers stall under backpressure (FLINK-26759); relieve the backpressure (scale out the slowest operator) or move the source to FLIP-27"
@@ -158,12 +160,12 @@ func (a *DefaultAdvisor) alignment(v *view) (Finding, bool) {
 // legacyStall: unaligned checkpoints, a legacy source and backpressure.
 func (a *DefaultAdvisor) legacyStall(v *view) (Finding, bool) {
 	f := v.obs.Facts
-	if !v.s.Unaligned || !f.Backpressured || f.Source == SourceFLIP27 {
+	if !v.s.Unaligned || !isTrue(f.Backpressured) || f.Source == SourceFLIP27 {
 		return Finding{}, false
 	}
 	out := Finding{
 		Code:     CodeUnalignedLegacySource,
-		Evidence: []Evidence{seconds("p99 duration", v.d.P99), seconds("timeout", v.s.Timeout), count("timeouts", int64(v.timeouts))},
+		Evidence: slices.Concat(knownSeconds("p99 duration", v.d.P99), []Evidence{seconds("timeout", v.s.Timeout), count("timeouts", int64(v.timeouts))}),
 	}
 	if f.Source == SourceUnknown {
 		out.Severity = Info
@@ -186,7 +188,8 @@ func (a *DefaultAdvisor) inFlight(v *view) (Finding, bool) {
 		return Finding{}, false
 	}
 	p := int64(v.obs.pipelines())
-	ev := []Evidence{count("elements in flight", v.inFlightElements), bytesOf("element size", v.obs.Facts.ElementBytes),
+	elementBytes, _ := v.obs.Facts.ElementBytes.Value() // known: inFlight is 0 otherwise
+	ev := []Evidence{count("elements in flight", v.inFlightElements), bytesOf("element size", elementBytes),
 		bytesOf("per pipeline", v.inFlight), count("pipelines", p), bytesOf("per checkpoint", v.inFlight*p)}
 	if size := v.obs.latestSize(); size > 0 {
 		ev = append(ev, ratio("share of last checkpoint", float64(v.inFlight*p)/float64(size)))

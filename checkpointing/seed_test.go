@@ -136,7 +136,7 @@ func seedObservation() checkpointing.Observation {
 	return checkpointing.Observation{
 		Settings: seedSettings(), Completed: 7, Failed: 3, History: seedHistory(),
 		Facts: checkpointing.Facts{
-			Source: checkpointing.SourceLegacy, ElementBytes: seedElementBytes, Pipelines: seedPipelines, Options: &opts,
+			Source: checkpointing.SourceLegacy, ElementBytes: checkpointing.Known[int64](seedElementBytes), Pipelines: seedPipelines, Options: &opts,
 		},
 	}
 }

@@ -123,9 +123,9 @@ func TestSizeFiguresSaturate(t *testing.T) {
 	if got := (checkpointing.SizeEstimate{PerJob: maxBytes}).PerHour(time.Millisecond); got != maxBytes {
 		t.Errorf("PerHour of the largest estimate every 1 ms = %d, want %d", got, int64(maxBytes))
 	}
-	p, _ := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	p, _ := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	plan, err := p.Choose(checkpointing.CheckpointWorkload{StateBytes: maxBytes, RecoveryObjective: time.Minute,
-		Durations: checkpointing.Durations{P99: time.Second}})
+		Durations: checkpointing.Durations{P99: checkpointing.Known(time.Second)}})
 	if err != nil || plan.BytesPerHour != maxBytes {
 		t.Errorf("Choose: BytesPerHour %d, %v; want %d", plan.BytesPerHour, err, int64(maxBytes))
 	}
@@ -134,12 +134,12 @@ func TestSizeFiguresSaturate(t *testing.T) {
 // Absurd checkpoint durations and state sizes give plans whose durations
 // saturate: a timeout at least the tail, never negative, never wrapped.
 func TestPlanDurationsSaturate(t *testing.T) {
-	p, _ := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	p, _ := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	for _, w := range []checkpointing.CheckpointWorkload{
-		{Durations: checkpointing.Durations{P99: 146 * 365 * 24 * time.Hour}, RecoveryObjective: time.Minute},
-		{Durations: checkpointing.Durations{P99: math.MaxInt64}, RecoveryObjective: time.Minute},
+		{Durations: checkpointing.Durations{P99: checkpointing.Known(146 * 365 * 24 * time.Hour)}, RecoveryObjective: time.Minute},
+		{Durations: checkpointing.Durations{P99: checkpointing.Known[time.Duration](math.MaxInt64)}, RecoveryObjective: time.Minute},
 		{StateBytes: math.MaxInt64, RecoveryObjective: time.Minute},
-		{Durations: checkpointing.Durations{P99: time.Hour}, RecoveryObjective: math.MaxInt64},
+		{Durations: checkpointing.Durations{P99: checkpointing.Known(time.Hour)}, RecoveryObjective: math.MaxInt64},
 	} {
 		plan, err := p.Choose(w)
 		if err != nil {

@@ -23,7 +23,7 @@ func wideJob(tb testing.TB, srv *flinktest.Server, n int) flinkapi.JobID {
 		v := flinktest.VertexSpec{Name: fmt.Sprintf("op-%d", i), Parallelism: 2}
 		spec.Vertices = append(spec.Vertices, v)
 	}
-	id, err := srv.AddJob(spec)
+	id, _, err := srv.AddJob(spec)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
@@ -61,8 +62,11 @@ func TestConfigValidation(t *testing.T) {
 			switch {
 			case tt.ok && (err != nil || c == nil):
 				t.Errorf("New = %v, want a client", err)
-			case !tt.ok && !errors.Is(err, flinkapi.ErrInvalidConfig):
-				t.Errorf("New = %v, want ErrInvalidConfig", err)
+			case !tt.ok && (!errors.Is(err, flinkapi.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig)):
+				t.Errorf("New = %v, want flinkapi.ErrInvalidConfig and flinkscale.ErrInvalidConfig", err)
+			}
+			if verr := tt.cfg.Validate(); verr != nil && !errors.Is(verr, flinkscale.ErrInvalidConfig) {
+				t.Errorf("Validate = %v, want flinkscale.ErrInvalidConfig", verr)
 			}
 		})
 	}
@@ -98,7 +102,7 @@ func TestHeadersAreSentButNeverLogged(t *testing.T) {
 // A JobManager behind a path-routing proxy: the base path is kept.
 func TestBasePathPrefix(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
-	id, err := srv.AddJob(pipeline())
+	id, _, err := srv.AddJob(pipeline())
 	if err != nil {
 		t.Fatal(err)
 	}

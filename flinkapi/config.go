@@ -138,6 +138,9 @@ func (c Config) Validate() error {
 	if c.HTTPClient != nil && !c.TLS.isZero() {
 		return fmt.Errorf("%w: TLS is set together with HTTPClient; configure TLS on the HTTPClient's transport", ErrInvalidConfig)
 	}
+	if err := c.TLS.Validate(); err != nil {
+		return err
+	}
 	for name, values := range c.Header {
 		if !validHeaderName(name) {
 			return fmt.Errorf("%w: Header name %q is not a valid HTTP token", ErrInvalidConfig, name)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/flinkscale/flinkscale"
 )
 
 // Sentinel errors. Every error the client returns wraps at most one of the
@@ -12,8 +14,10 @@ import (
 // ErrCheckpointingDisabled, ErrRedirect) so that errors.Is answers the
 // question a caller acts on.
 var (
-	// ErrInvalidConfig is wrapped by every error New returns for a bad Config.
-	ErrInvalidConfig = errors.New("flinkapi: invalid config")
+	// ErrInvalidConfig is wrapped by every error New and Config.Validate
+	// return for a bad Config. It wraps flinkscale.ErrInvalidConfig, so
+	// errors.Is holds for both.
+	ErrInvalidConfig = fmt.Errorf("flinkapi: %w", flinkscale.ErrInvalidConfig)
 	// ErrInvalidRequest is wrapped when a call is refused before any I/O: a
 	// malformed ID, a parallelism below 1, an unknown vertex.
 	ErrInvalidRequest = errors.New("flinkapi: invalid request")

@@ -19,7 +19,7 @@ func exampleCluster() (*flinktest.Server, flinkapi.JobID, []flinkapi.VertexID) {
 		log.Fatal(err)
 	}
 	src, agg := flinkapi.VertexID("0a448493b4782967b150582570326227"), flinkapi.VertexID("ea632d67b7d595e5b851708ae9ad79d6")
-	id, err := srv.AddJob(flinktest.JobSpec{
+	id, _, err := srv.AddJob(flinktest.JobSpec{
 		Name: "orders",
 		Vertices: []flinktest.VertexSpec{
 			{ID: src, Name: "Source: orders", Parallelism: 4},
@@ -141,7 +141,7 @@ func ExampleClient_CheckpointConfig() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}}}) // no checkpointing
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}}}) // no checkpointing
 	if err != nil {
 		log.Fatal(err)
 	}

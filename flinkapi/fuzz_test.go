@@ -308,7 +308,7 @@ func seedFuzzAnswer(f *testing.F) {
 	defer srv.Close()
 	spec := pipeline()
 	spec.ID = exampleJob
-	if _, err := srv.AddJob(spec); err != nil {
+	if _, _, err := srv.AddJob(spec); err != nil {
 		f.Fatal(err)
 	}
 	srv.Metrics().SetSubtaskMetric(exampleJob, vertexA, "busyTimeMsPerSecond", 100, math.NaN(), math.Inf(1), 400)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
@@ -18,17 +19,17 @@ import (
 type env struct {
 	srv   *flinktest.Server
 	c     *flinkapi.Client
-	clock *fakeClock
+	clock *clocktest.Virtual
 	logs  *syncBuffer
 	spec  *specValidator
 }
 
-// newEnv starts a server with cfg (its Clock replaced by a fake clock) and
+// newEnv starts a server with cfg (its Clock replaced by a virtual one) and
 // a client with fast retries. mod may adjust the client Config.
 func newEnv(t *testing.T, cfg flinktest.Config, mod ...func(*flinkapi.Config)) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	cfg.Clock = clock.Now
+	clock := clocktest.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	cfg.Clock = clock
 	srv := flinktest.Start(t, cfg)
 	v := newSpecValidator(t)
 	logs := &syncBuffer{}
@@ -70,7 +71,7 @@ func pipeline() flinktest.JobSpec {
 // addJob adds spec and returns its ID and vertex IDs in order.
 func (e *env) addJob(t *testing.T, spec flinktest.JobSpec) (flinkapi.JobID, []flinkapi.VertexID) {
 	t.Helper()
-	id, err := e.srv.AddJob(spec)
+	id, _, err := e.srv.AddJob(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,23 +80,6 @@ func (e *env) addJob(t *testing.T, spec flinktest.JobSpec) (flinkapi.JobID, []fl
 		vs = append(vs, v.ID)
 	}
 	return id, vs
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.

@@ -48,6 +48,28 @@ type TLSConfig struct {
 	InsecureSkipVerify bool
 }
 
+// Validate reports the first problem with t that can be seen without
+// reading its files (a file set together with inline bytes, a client
+// certificate without its key), wrapping ErrInvalidConfig. Files that are
+// missing or do not parse are found by New.
+func (t TLSConfig) Validate() error {
+	if _, err := newPEMSource("CA", t.CAPEM, t.CAFile); err != nil {
+		return err
+	}
+	cert, err := newPEMSource("client certificate", t.CertPEM, t.CertFile)
+	if err != nil {
+		return err
+	}
+	key, err := newPEMSource("client key", t.KeyPEM, t.KeyFile)
+	if err != nil {
+		return err
+	}
+	if cert.set() != key.set() {
+		return fmt.Errorf("%w: TLS needs both a client certificate and its key, or neither", ErrInvalidConfig)
+	}
+	return nil
+}
+
 func (t TLSConfig) isZero() bool {
 	return t.CAFile == "" && len(t.CAPEM) == 0 && t.CertFile == "" && t.KeyFile == "" &&
 		len(t.CertPEM) == 0 && len(t.KeyPEM) == 0 && t.ServerName == "" && !t.InsecureSkipVerify

@@ -1,6 +1,11 @@
 package slotalloc
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/flinkscale/flinkscale"
+)
 
 // Allocator decides where every subtask of a job runs. Implementations in
 // this package are FlinkDefault, TaskBalanced and Default, all safe for
@@ -34,8 +39,9 @@ var (
 // MaxIDLength).
 var ErrInvalidRequest = errors.New("slotalloc: invalid request")
 
-// ErrInvalidConfig is wrapped by every error about a bad Config.
-var ErrInvalidConfig = errors.New("slotalloc: invalid config")
+// ErrInvalidConfig is wrapped by every error about a bad DefaultConfig. It
+// wraps flinkscale.ErrInvalidConfig, so errors.Is holds for both.
+var ErrInvalidConfig = fmt.Errorf("slotalloc: %w", flinkscale.ErrInvalidConfig)
 
 // ErrInvalidPlan is wrapped by every error Verify and Evaluate return about
 // a plan that does not place the request: a subtask missing or placed

@@ -8,20 +8,23 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	strict, err := slotalloc.New(slotalloc.Config{WeightSlack: 1e-9})
-	if err != nil {
+	strict := slotalloc.DefaultConfig{WeightSlack: 1e-9}
+	if err := strict.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		name string
-		a    slotalloc.Allocator
+		newA func() slotalloc.Allocator
 	}{
-		{"FlinkDefault", slotalloc.FlinkDefault{}},
-		{"TaskBalanced", slotalloc.TaskBalanced{}},
-		{"Default", &slotalloc.Default{}},
-		{"Default/strict weights", strict},
-		{"AllocatorFunc", slotalloc.AllocatorFunc(slotalloc.TaskBalanced{}.Allocate)},
+		{"FlinkDefault", func() slotalloc.Allocator { return slotalloc.FlinkDefault{} }},
+		{"TaskBalanced", func() slotalloc.Allocator { return slotalloc.TaskBalanced{} }},
+		{"Default", func() slotalloc.Allocator { return &slotalloc.Default{} }},
+		{"Default/strict weights", func() slotalloc.Allocator {
+			d, _ := slotalloc.NewDefault(strict) // valid: checked above
+			return d
+		}},
+		{"AllocatorFunc", func() slotalloc.Allocator { return slotalloc.AllocatorFunc(slotalloc.TaskBalanced{}.Allocate) }},
 	} {
-		t.Run(c.name, func(t *testing.T) { slotalloctest.Run(t, c.a) })
+		t.Run(c.name, func(t *testing.T) { slotalloctest.Run(t, c.newA) })
 	}
 }

@@ -7,12 +7,12 @@ import (
 	"slices"
 )
 
-// DefaultWeightSlack is Config.WeightSlack's default.
+// DefaultWeightSlack is DefaultConfig.WeightSlack's default.
 const DefaultWeightSlack = 0.05
 
-// Config configures Default. The zero value means the defaults. It is a
-// plain value.
-type Config struct {
+// DefaultConfig configures Default. The zero value means the defaults. It
+// is a plain value.
+type DefaultConfig struct {
 	// WeightSlack is how far a TaskManager's weight may exceed its fair
 	// share (the total weight times the TaskManager's share of the
 	// subtasks), as a fraction of that share, before Default swaps
@@ -26,7 +26,7 @@ type Config struct {
 
 // Validate returns an error wrapping ErrInvalidConfig when a field is
 // negative or NaN.
-func (c Config) Validate() error {
+func (c DefaultConfig) Validate() error {
 	if c.WeightSlack < 0 || math.IsNaN(c.WeightSlack) {
 		return fmt.Errorf("%w: WeightSlack is %v", ErrInvalidConfig, c.WeightSlack)
 	}
@@ -38,11 +38,11 @@ func (c Config) Validate() error {
 // balance and its guarantees. The zero value uses the defaults. It is
 // immutable, deterministic, and safe for concurrent use.
 type Default struct {
-	cfg Config
+	cfg DefaultConfig
 }
 
-// New returns a Default, or an error wrapping ErrInvalidConfig.
-func New(cfg Config) (*Default, error) {
+// NewDefault returns a Default, or an error wrapping ErrInvalidConfig.
+func NewDefault(cfg DefaultConfig) (*Default, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

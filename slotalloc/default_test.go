@@ -5,10 +5,11 @@ import (
 	"math"
 	"testing"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/slotalloc"
 )
 
-func TestNew(t *testing.T) {
+func TestNewDefault(t *testing.T) {
 	cases := []struct {
 		name  string
 		slack float64
@@ -22,12 +23,12 @@ func TestNew(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := slotalloc.New(slotalloc.Config{WeightSlack: c.slack})
+			d, err := slotalloc.NewDefault(slotalloc.DefaultConfig{WeightSlack: c.slack})
 			if c.ok != (err == nil) || c.ok != (d != nil) {
-				t.Fatalf("New: %v, %v", d, err)
+				t.Fatalf("NewDefault: %v, %v", d, err)
 			}
-			if !c.ok && !errors.Is(err, slotalloc.ErrInvalidConfig) {
-				t.Fatalf("error %v does not wrap ErrInvalidConfig", err)
+			if !c.ok && (!errors.Is(err, slotalloc.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig)) {
+				t.Fatalf("error %v does not wrap slotalloc.ErrInvalidConfig and flinkscale.ErrInvalidConfig", err)
 			}
 		})
 	}
@@ -119,7 +120,7 @@ func TestDefaultWeightSlack(t *testing.T) {
 		}
 		return r
 	}
-	never, err := slotalloc.New(slotalloc.Config{WeightSlack: math.Inf(1)})
+	never, err := slotalloc.NewDefault(slotalloc.DefaultConfig{WeightSlack: math.Inf(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,25 +13,25 @@ import (
 // zero Default uses (the same plan as an explicit 0.05), and how an empty
 // slot-sharing group behaves (one shared group).
 func TestConfigDefaults(t *testing.T) {
-	d, err := New(Config{})
+	d, err := NewDefault(DefaultConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	weighted := slackSensitive()
-	explicit, _ := New(Config{WeightSlack: 0.05})
-	looser, _ := New(Config{WeightSlack: 0.1})
+	explicit, _ := NewDefault(DefaultConfig{WeightSlack: 0.05})
+	looser, _ := NewDefault(DefaultConfig{WeightSlack: 0.1})
 	shared := Request{Vertices: []Vertex{{ID: "a", Parallelism: 2}, {ID: "b", Parallelism: 2}}, TaskManagers: []TaskManager{{ID: "x", Slots: 2}}}
 	tables := map[string][]docdefaults.Row{
-		"Config": {
+		"DefaultConfig": {
 			{Field: "WeightSlack", Doc: "0.05", Got: d.cfg.WeightSlack, Want: 0.05},
 		},
-		"Default": {}, // no fields of its own: the zero Default is Config's defaults
+		"Default": {}, // no fields of its own: the zero Default is DefaultConfig's defaults
 		"Vertex": {
 			{Field: "SlotSharingGroup", Doc: `"" (Flink's "default" group, the one Beam's Flink runner puts every vertex in)`, Got: shared.Validate(), Want: nil},
 		},
 	}
 	plans := map[string]Plan{}
-	for name, a := range map[string]*Default{"zero Default": {}, "New(Config{})": d, "0.05": explicit, "0.1": looser} {
+	for name, a := range map[string]*Default{"zero Default": {}, "NewDefault(DefaultConfig{})": d, "0.05": explicit, "0.1": looser} {
 		p, err := a.Allocate(weighted)
 		if err != nil {
 			t.Fatal(err)
@@ -41,7 +41,7 @@ func TestConfigDefaults(t *testing.T) {
 	if reflect.DeepEqual(plans["0.05"], plans["0.1"]) {
 		t.Fatal("the request does not tell WeightSlack 0.05 from 0.1")
 	}
-	for _, name := range []string{"zero Default", "New(Config{})"} {
+	for _, name := range []string{"zero Default", "NewDefault(DefaultConfig{})"} {
 		if !reflect.DeepEqual(plans[name], plans["0.05"]) {
 			t.Errorf("%s plans differently from WeightSlack 0.05", name)
 		}

@@ -78,7 +78,7 @@
 //     the total times its share of the subtasks. Subtasks that must be
 //     placed go heaviest first to the TaskManager with the lowest
 //     projected weight. Then, while a TaskManager exceeds its share by
-//     more than Config.WeightSlack (default 5%), Default swaps subtasks
+//     more than DefaultConfig.WeightSlack (default 5%), Default swaps subtasks
 //     between it and lighter TaskManagers, keeping every count: swaps
 //     that add no move (a subtask returning where it was, or two that
 //     moved anyway), and, only if it exceeds its share by WeightSlack

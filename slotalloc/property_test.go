@@ -88,7 +88,7 @@ func TestDefaultSpreadProperty(t *testing.T) {
 func TestDefaultRescaleProperty(t *testing.T) {
 	rng := rand.New(rand.NewPCG(*seed, 4))
 	d := &slotalloc.Default{}
-	sticky, err := slotalloc.New(slotalloc.Config{WeightSlack: math.Inf(1)})
+	sticky, err := slotalloc.NewDefault(slotalloc.DefaultConfig{WeightSlack: math.Inf(1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 // whatever its idea of a good wait.
 //
 //	func TestConformance(t *testing.T) {
-//		adaptivetimeouttest.Run(t, myPolicy)
+//		adaptivetimeouttest.Run(t, func() adaptivetimeout.Policy { return newMyPolicy() })
 //	}
 package adaptivetimeouttest
 
@@ -34,24 +34,26 @@ type Step struct {
 // histories, so one may be shared between goroutines.
 type History []Step
 
-// Run checks that p keeps the Policy contract:
-//   - every wait is at least 0 and, when p implements
+// Run checks that the policies newP returns keep the Policy contract:
+//   - every wait is at least 0 and, when the policy implements
 //     adaptivetimeout.Bounded, within its bounds (which must satisfy
 //     0 <= lo <= hi);
 //   - the same history gives the same waits (determinism);
 //   - readers are independent: a reader's waits do not change when other
-//     readers of p are fed other histories in between, whether those
+//     readers of the policy are fed other histories in between, whether those
 //     readers were created before or after it, nor when readers are used
 //     from several goroutines at once (run the suite with -race);
-//   - extreme and unknown figures (huge counts and durations, Unknown
-//     latency and backlog, time standing still or stepping back) are
-//     accepted without panicking.
+//   - extreme and unknown figures (huge and negative counts and
+//     durations, unknown latency and backlog, with and without a reason,
+//     time standing still or stepping back) are accepted without
+//     panicking.
 //
-// It runs one subtest per property and is safe to call from parallel
-// tests.
-func Run(t *testing.T, p adaptivetimeout.Policy) {
+// newP is called once per property, so a policy that keeps state starts
+// fresh for each. Run runs one subtest per property and is safe to call
+// from parallel tests.
+func Run(t *testing.T, newP func() adaptivetimeout.Policy) {
 	t.Helper()
-	for _, c := range checks(p) {
+	for _, c := range checks(newP) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, err := range c.run() {
 				t.Error(err)
@@ -60,11 +62,11 @@ func Run(t *testing.T, p adaptivetimeout.Policy) {
 	}
 }
 
-// Check runs the same checks as Run without a testing.T and returns every
-// violation found, joined, or nil.
-func Check(p adaptivetimeout.Policy) error {
+// Check runs the same checks as Run without a testing.T, with the same
+// argument, and returns every violation found, joined, or nil.
+func Check(newP func() adaptivetimeout.Policy) error {
 	var errs []error
-	for _, c := range checks(p) {
+	for _, c := range checks(newP) {
 		for _, err := range c.run() {
 			errs = append(errs, fmt.Errorf("%s: %w", c.name, err))
 		}
@@ -77,13 +79,13 @@ type check struct {
 	run  func() []error
 }
 
-func checks(p adaptivetimeout.Policy) []check {
+func checks(newP func() adaptivetimeout.Policy) []check {
 	hs := Histories(rand.New(rand.NewPCG(4, 4)), 40)
 	return []check{
-		{"bounds", func() []error { return checkBounds(p, hs) }},
-		{"deterministic", func() []error { return checkDeterministic(p, hs) }},
-		{"independent", func() []error { return checkInterleaved(p, hs) }},
-		{"concurrent", func() []error { return checkConcurrent(p, hs) }},
+		{"bounds", func() []error { return checkBounds(newP(), hs) }},
+		{"deterministic", func() []error { return checkDeterministic(newP(), hs) }},
+		{"independent", func() []error { return checkInterleaved(newP(), hs) }},
+		{"concurrent", func() []error { return checkConcurrent(newP(), hs) }},
 	}
 }
 
@@ -196,9 +198,9 @@ func sortedNames(hs map[string]History) []string {
 // from rng. Use them to test properties of your own policy.
 func Histories(rng *rand.Rand, n int) map[string]History {
 	hs := map[string]History{
-		"hot": script(200, func(int) (time.Duration, int, time.Duration, int64) { return 0, 500, 0, 1 << 20 }),
-		"idle": script(200, func(int) (time.Duration, int, time.Duration, int64) {
-			return 10 * time.Millisecond, 0, adaptivetimeout.Unknown, 0
+		"hot": script(200, func(int) (time.Duration, int, lat, backlog) { return 0, 500, known(0), count(1 << 20) }),
+		"idle": script(200, func(int) (time.Duration, int, lat, backlog) {
+			return 10 * time.Millisecond, 0, notMeasured(), count(0)
 		}),
 		"waking":   script(200, waking),
 		"bursty":   script(300, bursty),
@@ -211,55 +213,72 @@ func Histories(rng *rand.Rand, n int) map[string]History {
 	return hs
 }
 
+// lat and backlog are an Outcome's figures.
+type (
+	lat     = adaptivetimeout.Figure[time.Duration]
+	backlog = adaptivetimeout.Figure[int64]
+)
+
+func known(d time.Duration) lat { return adaptivetimeout.Known(d) }
+func count(n int64) backlog     { return adaptivetimeout.Known(n) }
+func notMeasured() lat          { return adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NotMeasured) }
+func noResponse() backlog       { return adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse) }
+
+// first is the Outcome of a reader's first call: no previous wait.
+func first() adaptivetimeout.Outcome {
+	return adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown[time.Duration](adaptivetimeout.NoPreviousWait), Backlog: noResponse()}
+}
+
 // script builds a history of n steps from f(i) = (waited, records,
 // latency, backlog), the steps 1 ms apart plus the wait.
-func script(n int, f func(i int) (time.Duration, int, time.Duration, int64)) History {
+func script(n int, f func(i int) (time.Duration, int, lat, backlog)) History {
 	now := epoch()
-	h := History{{Now: now, Last: adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: adaptivetimeout.Unknown}}}
+	h := History{{Now: now, Last: first()}}
 	for i := 1; i < n; i++ {
-		waited, recs, lat, backlog := f(i)
+		waited, recs, l, b := f(i)
 		start := now
 		now = now.Add(waited + time.Millisecond)
-		h = append(h, Step{Now: now, Last: adaptivetimeout.Outcome{Start: start, Waited: waited, Records: recs, Latency: lat, Backlog: backlog}})
+		h = append(h, Step{Now: now, Last: adaptivetimeout.Outcome{Start: start, Waited: waited, Records: recs, Latency: l, Backlog: b}})
 	}
 	return h
 }
 
-func waking(i int) (time.Duration, int, time.Duration, int64) {
+func waking(i int) (time.Duration, int, lat, backlog) {
 	if i < 100 {
-		return 5 * time.Millisecond, 0, adaptivetimeout.Unknown, 0
+		return 5 * time.Millisecond, 0, notMeasured(), count(0)
 	}
-	return time.Millisecond, 100, 2 * time.Millisecond, 1000
+	return time.Millisecond, 100, known(2 * time.Millisecond), count(1000)
 }
 
-func bursty(i int) (time.Duration, int, time.Duration, int64) {
+func bursty(i int) (time.Duration, int, lat, backlog) {
 	if i%50 < 5 {
-		return 0, 200, adaptivetimeout.Unknown, int64(5-i%50) * 200
+		return 0, 200, notMeasured(), count(int64(5-i%50) * 200)
 	}
-	return 3 * time.Millisecond, 0, adaptivetimeout.Unknown, 0
+	return 3 * time.Millisecond, 0, notMeasured(), count(0)
 }
 
-func slow(i int) (time.Duration, int, time.Duration, int64) {
+func slow(i int) (time.Duration, int, lat, backlog) {
 	if i%2 == 0 {
-		return 10 * time.Millisecond, 0, adaptivetimeout.Unknown, 1 << 30
+		return 10 * time.Millisecond, 0, notMeasured(), count(1 << 30)
 	}
-	return 20 * time.Millisecond, 500, 30 * time.Millisecond, 1 << 30
+	return 20 * time.Millisecond, 500, known(30 * time.Millisecond), count(1 << 30)
 }
 
-// extremes has huge and unknown figures and time that stands still or
-// steps back.
+// extremes has huge, negative and unknown figures (an unknown figure with
+// no reason among them) and time that stands still or steps back.
 func extremes() History {
 	t0 := epoch()
 	big := time.Duration(math.MaxInt64)
 	outs := []adaptivetimeout.Outcome{
-		{Start: t0, Waited: big, Records: math.MaxInt, Latency: big, Backlog: math.MaxInt64},
-		{Start: t0, Waited: 0, Records: 0, Latency: adaptivetimeout.Unknown, Backlog: adaptivetimeout.Unknown},
-		{Start: t0.Add(time.Hour), Waited: -time.Second, Records: -5, Latency: -big, Backlog: math.MinInt64},
-		{Start: t0, Waited: time.Nanosecond, Records: 1, Latency: 0, Backlog: 1},
-		{Start: t0, Records: math.MaxInt, Latency: big, Backlog: math.MaxInt64},
+		{Start: t0, Waited: big, Records: math.MaxInt, Latency: known(big), Backlog: count(math.MaxInt64)},
+		{Start: t0, Waited: 0, Records: 0, Latency: notMeasured(), Backlog: noResponse()},
+		{Start: t0.Add(time.Hour), Waited: -time.Second, Records: -5, Latency: known(-big), Backlog: count(math.MinInt64)},
+		{Start: t0, Waited: time.Nanosecond, Records: 1, Latency: known(0), Backlog: count(1)},
+		{Start: t0, Records: math.MaxInt, Latency: known(big), Backlog: count(math.MaxInt64)},
+		{Start: t0, Records: 3}, // zero Figures: unknown, no reason
 	}
 	h := History{{Now: t0}}
-	nows := []time.Time{t0, t0.Add(-time.Hour), t0, t0.Add(100 * 365 * 24 * time.Hour), t0.Add(time.Nanosecond)}
+	nows := []time.Time{t0, t0.Add(-time.Hour), t0, t0.Add(100 * 365 * 24 * time.Hour), t0.Add(time.Nanosecond), t0}
 	for i, o := range outs {
 		h = append(h, Step{Now: nows[i], Last: o})
 	}
@@ -267,25 +286,25 @@ func extremes() History {
 }
 
 // Random returns a history of n steps drawn from rng: hot and idle spells,
-// bursts, latencies from 0 to 100 ms, backlogs known and unknown, gaps from
-// nothing to seconds.
+// bursts, latencies from 0 to 100 ms known and unknown, backlogs known and
+// unknown, gaps from nothing to seconds.
 func Random(rng *rand.Rand, n int) History {
 	now := epoch()
-	h := History{{Now: now, Last: adaptivetimeout.Outcome{Latency: adaptivetimeout.Unknown, Backlog: adaptivetimeout.Unknown}}}
+	h := History{{Now: now, Last: first()}}
 	hot := rng.IntN(2) == 0
 	for range n - 1 {
 		if rng.IntN(20) == 0 {
 			hot = !hot
 		}
-		o := adaptivetimeout.Outcome{Start: now, Waited: time.Duration(rng.Int64N(int64(30 * time.Millisecond))), Latency: adaptivetimeout.Unknown, Backlog: adaptivetimeout.Unknown}
+		o := adaptivetimeout.Outcome{Start: now, Waited: time.Duration(rng.Int64N(int64(30 * time.Millisecond))), Latency: notMeasured(), Backlog: noResponse()}
 		if hot || rng.IntN(10) == 0 {
 			o.Records = 1 + rng.IntN(1000)
 		}
 		if rng.IntN(2) == 0 {
-			o.Latency = time.Duration(rng.Int64N(int64(100 * time.Millisecond)))
+			o.Latency = known(time.Duration(rng.Int64N(int64(100 * time.Millisecond))))
 		}
 		if rng.IntN(3) > 0 {
-			o.Backlog = rng.Int64N(10_000)
+			o.Backlog = count(rng.Int64N(10_000))
 		}
 		now = now.Add(o.Waited + time.Duration(rng.Int64N(int64(time.Second)>>uint(rng.IntN(20)))))
 		h = append(h, Step{Now: now, Last: o})

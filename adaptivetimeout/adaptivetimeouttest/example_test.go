@@ -11,10 +11,10 @@ import (
 )
 
 // Check runs the suite without a testing.T; in a test,
-// adaptivetimeouttest.Run(t, policy) runs it as subtests. A policy that
+// adaptivetimeouttest.Run(t, newPolicy) runs it as subtests. A policy that
 // keeps one wait for all its readers fails the independence check.
 func ExampleCheck() {
-	fmt.Println("Default:", adaptivetimeouttest.Check(&adaptivetimeout.Default{}))
+	fmt.Println("Default:", adaptivetimeouttest.Check(func() adaptivetimeout.Policy { return &adaptivetimeout.Default{} }))
 
 	var shared atomic.Int64 // one wait for every reader: wrong
 	p := adaptivetimeout.Func(func(_ time.Time, o adaptivetimeout.Outcome) time.Duration {
@@ -23,7 +23,7 @@ func ExampleCheck() {
 		}
 		return time.Duration(shared.Load())
 	})
-	err := adaptivetimeouttest.Check(p)
+	err := adaptivetimeouttest.Check(func() adaptivetimeout.Policy { return p })
 	fmt.Println("shared state found:", err != nil)
 	// Output:
 	// Default: <nil>

@@ -71,7 +71,7 @@ func TestCheckFindsBrokenPolicies(t *testing.T) {
 		{"nondeterministic", &counter{}, "deterministic"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := adaptivetimeouttest.Check(c.p)
+			err := adaptivetimeouttest.Check(func() adaptivetimeout.Policy { return c.p })
 			if err == nil || !strings.Contains(err.Error(), c.want+":") {
 				t.Fatalf("Check = %v, want a %q violation", err, c.want)
 			}
@@ -81,7 +81,7 @@ func TestCheckFindsBrokenPolicies(t *testing.T) {
 
 func TestCheckPassesOurs(t *testing.T) {
 	for _, p := range []adaptivetimeout.Policy{adaptivetimeout.Fixed{}, adaptivetimeout.BeamAIAD{}, &adaptivetimeout.Default{}, adaptivetimeout.NoWait{}} {
-		if err := adaptivetimeouttest.Check(p); err != nil {
+		if err := adaptivetimeouttest.Check(func() adaptivetimeout.Policy { return p }); err != nil {
 			t.Errorf("%T: %v", p, err)
 		}
 	}

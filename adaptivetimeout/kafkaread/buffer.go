@@ -94,12 +94,19 @@ func (b *buffer) pop(n int) ([]*sarama.ConsumerMessage, bool, error) {
 
 // status reports what the buffer holds and the partition's backlog beyond
 // it (high watermark minus the next offset to fetch), or the consumer's
-// error once the buffer is empty.
+// error once the buffer is empty. sarama reports a high watermark of 0
+// until its first fetch response, so the backlog is unknown
+// (adaptivetimeout.NoFetchResponse) while it is 0; an empty partition
+// whose log starts at offset 0 reads the same, unknown rather than a 0
+// nobody measured.
 func (b *buffer) status() (adaptivetimeout.Ready, error) {
 	hwm := b.pc.HighWaterMarkOffset()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rd := adaptivetimeout.Ready{Records: b.count, Backlog: max(0, hwm-b.next)}
+	rd := adaptivetimeout.Ready{Records: b.count, Backlog: adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse)}
+	if hwm > 0 {
+		rd.Backlog = adaptivetimeout.Known(max(0, hwm-b.next))
+	}
 	if b.count > 0 {
 		rd.Since = b.since
 		return rd, nil

@@ -25,7 +25,8 @@ const (
 )
 
 // ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
-// adaptivetimeout.ErrInvalidConfig, so errors.Is matches either.
+// adaptivetimeout.ErrInvalidConfig, which wraps flinkscale.ErrInvalidConfig,
+// so errors.Is matches all three.
 var ErrInvalidConfig = fmt.Errorf("kafkaread: %w", adaptivetimeout.ErrInvalidConfig)
 
 // ErrClosed is returned by Run after Close.

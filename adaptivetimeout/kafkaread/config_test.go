@@ -7,6 +7,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/adaptivetimeout"
 	"github.com/flinkscale/flinkscale/adaptivetimeout/kafkaread"
 )
@@ -31,7 +32,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad loop":             {Client: client, Partitions: one, Loop: adaptivetimeout.BatchLoop{Batch: -1}},
 		"bad sarama config":    {Brokers: []string{"127.0.0.1:1"}, Sarama: badSarama, Partitions: one},
 	} {
-		if _, err := kafkaread.New(c); !errors.Is(err, kafkaread.ErrInvalidConfig) || !errors.Is(err, adaptivetimeout.ErrInvalidConfig) {
+		if _, err := kafkaread.New(c); !errors.Is(err, kafkaread.ErrInvalidConfig) || !errors.Is(err, adaptivetimeout.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/flinkscale/flinkscale/adaptivetimeout"
 )
 
 // fakePC is a sarama.PartitionConsumer the test feeds by hand.
@@ -73,6 +75,19 @@ func testSource(t *testing.T, capacity int, pcs ...*fakePC) (*source, *recorder)
 // liveness bounds waits that must end; it is not a performance assertion.
 const liveness = 30 * time.Second
 
+// Before sarama's first fetch response its high watermark reads 0: the
+// backlog is unknown with a reason, not a 0 nobody measured.
+func TestSourceBacklogUnknownBeforeFetch(t *testing.T) {
+	s, _ := testSource(t, 3, newFakePC())
+	rd, err := s.Wait(context.Background(), 0, 0)
+	if err != nil || rd.Records != 0 {
+		t.Fatalf("Wait = %+v, %v; want nothing held", rd, err)
+	}
+	if rd.Backlog.Known() || rd.Backlog.Reason() != adaptivetimeout.NoFetchResponse {
+		t.Errorf("backlog %v, want unknown (%s)", rd.Backlog, adaptivetimeout.NoFetchResponse)
+	}
+}
+
 func TestSourceWaitEmit(t *testing.T) {
 	pc := newFakePC()
 	pc.hwm.Store(7)
@@ -80,7 +95,7 @@ func TestSourceWaitEmit(t *testing.T) {
 	s, rec := testSource(t, 3, pc)
 	ctx := context.Background()
 	rd, err := s.Wait(ctx, 0, liveness)
-	if err != nil || rd.Records != 3 || rd.Backlog != 4 || rd.Since.IsZero() {
+	if err != nil || rd.Records != 3 || rd.Backlog != adaptivetimeout.Known[int64](4) || rd.Since.IsZero() {
 		t.Fatalf("Wait = %+v, %v; want the 3 records that fit, backlog 7-3", rd, err)
 	}
 	if err := s.Emit(ctx, 0, 2); err != nil {
@@ -101,8 +116,8 @@ func TestSourceWaitEmit(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	if rd.Backlog != 2 {
-		t.Errorf("backlog %d, want 7-5", rd.Backlog)
+	if rd.Backlog != adaptivetimeout.Known[int64](2) {
+		t.Errorf("backlog %v, want 7-5", rd.Backlog)
 	}
 	rec.fail = errors.New("boom")
 	if err := s.Emit(ctx, 0, 1); !errors.Is(err, rec.fail) {

@@ -21,7 +21,8 @@ const (
 )
 
 // ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
-// adaptivetimeout.ErrInvalidConfig.
+// adaptivetimeout.ErrInvalidConfig, which wraps flinkscale.ErrInvalidConfig,
+// so errors.Is matches all three.
 var ErrInvalidConfig = fmt.Errorf("sim: %w", adaptivetimeout.ErrInvalidConfig)
 
 // Config describes one simulation. Zero fields mean the documented
@@ -176,7 +177,7 @@ func newSource(cfg Config) *source {
 			jitter: rand.New(rand.NewPCG(cfg.Seed, 2*uint64(i)+1)),
 			stats:  &s.res.Readers[i],
 		}
-		r.backlog = adaptivetimeout.Unknown
+		r.backlog = adaptivetimeout.Unknown[int64](adaptivetimeout.NoFetchResponse)
 		r.issue(0, 0, s)
 		s.rs = append(s.rs, r)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/adaptivetimeout"
 	"github.com/flinkscale/flinkscale/adaptivetimeout/sim"
 )
@@ -172,7 +173,7 @@ func TestConfigErrors(t *testing.T) {
 		{Readers: []sim.Traffic{{Every: ms, Burst: sim.MaxBurst + 1}}},
 		{Readers: []sim.Traffic{{Every: ms, Burst: math.MaxInt}}}, // exhausted memory
 	} {
-		if _, err := sim.Run(context.Background(), c, adaptivetimeout.BatchLoop{}, adaptivetimeout.NoWait{}); !errors.Is(err, sim.ErrInvalidConfig) || !errors.Is(err, adaptivetimeout.ErrInvalidConfig) {
+		if _, err := sim.Run(context.Background(), c, adaptivetimeout.BatchLoop{}, adaptivetimeout.NoWait{}); !errors.Is(err, sim.ErrInvalidConfig) || !errors.Is(err, adaptivetimeout.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
 			t.Errorf("%+v: %v", c, err)
 		}
 	}

@@ -52,8 +52,8 @@ type simReader struct {
 
 	held     int // records handed over, not yet emitted
 	heldFrom int64
-	since    time.Duration // when the held records became ready
-	backlog  int64
+	since    time.Duration                 // when the held records became ready
+	backlog  adaptivetimeout.Figure[int64] // as of the latest handover
 }
 
 // issue starts the poll thread's next fetch at t from offset from.
@@ -92,7 +92,7 @@ func (r *simReader) resolve(s *source) {
 // fetch, as Beam's poll thread does once its batch is taken.
 func (r *simReader) handover(t time.Duration, s *source) {
 	r.held, r.heldFrom, r.since = r.n, r.from, r.ready
-	r.backlog = r.hwm - (r.from + int64(r.n))
+	r.backlog = adaptivetimeout.Known(r.hwm - (r.from + int64(r.n)))
 	r.issue(t, r.from+int64(r.n), s)
 }
 

@@ -35,7 +35,9 @@ import (
 //     vertex whose own figures are all missing in the latest observation
 //     keeps its parallelism;
 //   - a negative figure counts as missing: the decisions are the same as
-//     with that figure missing;
+//     with that figure missing for the reason autoscale.Value.NonNegative
+//     gives it (a policy that explains a missing figure by its Value's
+//     reason explains a negative one the same way);
 //   - a fresh policy given the same observations makes the same decisions;
 //   - Decide does not modify the observation.
 //
@@ -211,7 +213,8 @@ func checkVertexMissing(t *testing.T, newPolicy func() autoscale.Policy, sc scen
 
 // checkNegative drives a surging job open loop and, from a third in,
 // gives one vertex's figures in turn a negative value in one run and
-// makes them missing in another: the decisions must be the same.
+// makes them missing, for the reason Value.NonNegative gives a negative
+// figure, in another: the decisions must be the same.
 func checkNegative(t *testing.T, newPolicy func() autoscale.Policy) {
 	sc := scenarios()[1]
 	steps := drive(newPolicy(), sc.job, sc.load, sc.total/2, sc.period, nil)
@@ -233,7 +236,7 @@ func checkNegative(t *testing.T, newPolicy func() autoscale.Policy) {
 				a, b := Clone(s.obs), Clone(s.obs)
 				if k >= len(steps)/3 {
 					edit(&a.Vertices[i], autoscale.Of(-1))
-					edit(&b.Vertices[i], autoscale.Missing)
+					edit(&b.Vertices[i], autoscale.Of(-1).NonNegative())
 				}
 				da, errA := neg.Decide(a.Time, a)
 				db, errB := miss.Decide(b.Time, b)

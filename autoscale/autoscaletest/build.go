@@ -39,11 +39,16 @@ func Chain(restart time.Time, partitions int, keyed bool, parallelism ...int) au
 // and out (summed over subtasks), the busy and backpressured fractions, and
 // for a source how fast its backlog grows (records per second; it never
 // drops below 0). A NaN or infinite figure makes that figure missing in
-// the observations, and a counter does not move while its rate is missing.
+// the observations (autoscale.Of gives the reason), and a counter does not
+// move while its rate is missing.
 type Rates struct {
-	In, Out             float64
+	// In and Out are records per second in and out, summed over subtasks.
+	In, Out float64
+	// Busy and Backpressured are the busiest subtask's fractions of time.
 	Busy, Backpressured float64
-	BacklogGrowth       float64
+	// BacklogGrowth is how fast a source's backlog grows, records per
+	// second.
+	BacklogGrowth float64
 }
 
 // MissingRates returns Rates with every figure missing.
@@ -114,7 +119,8 @@ func (tr *Trace) Step(d time.Duration, rates map[string]Rates) autoscale.Observa
 		v.RecordsOut = advance(tr.out, v.ID, r.Out, secs)
 		v.Busy, v.Backpressured = autoscale.Of(r.Busy), autoscale.Of(r.Backpressured)
 		if v.Source != nil {
-			v.Source.Backlog, v.Source.TimeLag = autoscale.Missing, autoscale.Missing
+			growth := autoscale.MissingBecause("the trace's backlog growth is not a finite number")
+			v.Source.Backlog, v.Source.TimeLag = growth, growth
 			if g := autoscale.Of(r.BacklogGrowth); g.Valid() {
 				tr.backlog[v.ID] = max(0, tr.backlog[v.ID]+g.Or(0)*secs)
 				v.Source.Backlog = autoscale.Of(tr.backlog[v.ID])
@@ -133,7 +139,7 @@ func timeLag(backlog, in float64) autoscale.Value {
 		return autoscale.Of(0)
 	}
 	if r := autoscale.Of(in); !r.Valid() || in <= 0 {
-		return autoscale.Missing
+		return autoscale.MissingBecause("a backlog with no records read: its age is unbounded")
 	}
 	return autoscale.Of(backlog / in)
 }
@@ -143,7 +149,7 @@ func timeLag(backlog, in float64) autoscale.Value {
 func advance(counters map[string]float64, id string, rate, secs float64) autoscale.Value {
 	r := autoscale.Of(rate)
 	if !r.Valid() {
-		return autoscale.Missing
+		return autoscale.MissingBecause("the trace's rate is " + r.Reason())
 	}
 	counters[id] += r.Or(0) * secs
 	return autoscale.Of(counters[id])

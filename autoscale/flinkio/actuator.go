@@ -22,8 +22,10 @@ var _ Rescaler = (*flinkapi.Client)(nil)
 // checkpoint at the new parallelism without a redeploy. Only the vertices
 // the decision changes are sent; flinkapi writes the whole map back.
 type Rescale struct {
+	// Client rescales; usually a *flinkapi.Client. Required.
 	Client Rescaler
-	Job    flinkapi.JobID
+	// Job is the job to rescale.
+	Job flinkapi.JobID
 }
 
 var _ autoscale.Actuator = Rescale{}

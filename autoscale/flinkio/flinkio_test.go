@@ -3,6 +3,7 @@ package flinkio_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,10 +26,10 @@ type env struct {
 	job flinkapi.JobID
 }
 
-func newEnv(t *testing.T) env {
+func newEnv(t testing.TB) env {
 	t.Helper()
 	srv := flinktest.Start(t, flinktest.Config{TaskManagers: 2, SlotsPerTaskManager: 4})
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
 		{ID: src, Name: "Source: orders", Parallelism: 2},
 		{ID: agg, Name: "Aggregate", Parallelism: 2, MaxParallelism: 64, Inputs: []flinktest.Input{{From: src, ShipStrategy: flinkapi.ShipHash}}},
 		{ID: sink, Name: "Sink", Parallelism: 2, Inputs: []flinktest.Input{{From: agg}}},
@@ -88,14 +89,19 @@ func TestObserve(t *testing.T) {
 	}{
 		{"source busy (max/1000)", s.Busy, "0.5"}, {"source backpressured", s.Backpressured, "0.1"},
 		{"source records in (numRecordsIn)", s.RecordsIn, "4000"}, {"source records out", s.RecordsOut, "4000"},
-		{"source backlog (pendingRecords)", s.Source.Backlog, "100"}, {"source time lag", s.Source.TimeLag, "missing"},
+		{"source backlog (pendingRecords)", s.Source.Backlog, "100"},
+		{"source time lag", s.Source.TimeLag, "missing (Flink reports no time lag (configure a Kafka backlog source for it))"},
 		{"aggregate busy", a.Busy, "0.9"}, {"aggregate records in", a.RecordsIn, "4000"},
-		{"sink records in (incomplete)", k.RecordsIn, "missing"}, {"sink busy (not reported)", k.Busy, "missing"},
+		{"sink records in (incomplete)", k.RecordsIn, "missing (not every subtask has reported its counter yet)"},
+		{"sink busy (not reported)", k.Busy, "missing (busyTimeMsPerSecond not reported)"},
 	}
 	for _, c := range checks {
 		if c.got.String() != c.want {
 			t.Errorf("%s = %s, want %s", c.name, c.got, c.want)
 		}
+	}
+	if s.Source.Origin != flinkio.OriginFlink {
+		t.Errorf("source origin %q, want %q", s.Source.Origin, flinkio.OriginFlink)
 	}
 	if s.Source.Partitions != 4 || a.Source != nil || a.MaxParallelism != 64 || !obs.Running || obs.LastRestart.IsZero() {
 		t.Errorf("source partitions %d, aggregate %+v, running %v, last restart %v", s.Source.Partitions, a, obs.Running, obs.LastRestart)
@@ -135,6 +141,12 @@ func TestObservePartialFailure(t *testing.T) {
 	if missing != 2 || obs.Resources.SlotsTotal != 0 || obs.Resources.SlotsPerTaskManager != 4 {
 		t.Errorf("%d vertices without busy (want the failed one and the unreported sink), resources %+v", missing, obs.Resources)
 	}
+	// The failed vertex's figures say why they are missing.
+	for _, v := range obs.Vertices {
+		if why := v.Busy.Reason(); !v.Busy.Valid() && v.ID != string(sink) && !strings.HasPrefix(why, "reading its metrics failed: ") {
+			t.Errorf("%s: busy %v, want the failed call as the reason", v.Name, v.Busy)
+		}
+	}
 	bad := observer(t, env{e.srv, e.c, "ffffffffffffffffffffffffffffffff"})
 	if _, err := bad.Observe(context.Background()); !errors.Is(err, flinkapi.ErrNotFound) {
 		t.Errorf("unknown job: %v", err)
@@ -161,7 +173,13 @@ func TestObserveWithBacklogSource(t *testing.T) {
 		// Kafka's records unknown: Flink's hold, the lag is missing.
 		{Source: "kafka", Partitions: []backlog.Partition{flink(backlog.Known[int64](55)), entry(0, 10, time.Second), unknown}},
 	}
-	for i, want := range []struct{ backlog, lag string }{{"40", "4"}, {"missing", "missing"}, {"55", "4"}, {"40", "4"}, {"55", "missing"}} {
+	for i, want := range []struct{ backlog, lag string }{
+		{"40", "4"},
+		{"missing (some partitions unknown: orders/1: partition has no leader)", "missing (some partitions unknown)"},
+		{"55", "4"},
+		{"40", "4"},
+		{"55", "missing (some partitions unknown)"},
+	} {
 		o := observer(t, e, func(c *flinkio.ObserverConfig) {
 			c.Backlog = backlog.SourceFunc(func(context.Context) (backlog.Snapshot, error) { return snaps[i], nil })
 			c.Topics = map[flinkapi.VertexID][]string{src: {"orders"}}

@@ -2,20 +2,20 @@ package flinkio
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
 
 // Flink is the part of the Flink REST client the Observer uses;
-// *flinkapi.Client satisfies it.
+// *flinkapi.Client satisfies it, and so does *Shared.
 type Flink interface {
 	JobDetails(ctx context.Context, job flinkapi.JobID) (flinkapi.JobDetails, error)
 	VertexMetricNames(ctx context.Context, job flinkapi.JobID, vertex flinkapi.VertexID) ([]string, error)
@@ -26,12 +26,15 @@ type Flink interface {
 
 var _ Flink = (*flinkapi.Client)(nil)
 
-// ErrInvalidConfig is wrapped by every error about a bad Config.
-var ErrInvalidConfig = errors.New("flinkio: invalid config")
+// ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
+// flinkscale.ErrInvalidConfig.
+var ErrInvalidConfig = fmt.Errorf("flinkio: %w", flinkscale.ErrInvalidConfig)
 
 // ObserverConfig configures an Observer.
 type ObserverConfig struct {
-	// Client reads the job. Required.
+	// Client reads the job. Give the Observer and a flinkbacklog Source in
+	// Backlog the same *Shared, and each REST resource is read once per
+	// observation. Required.
 	Client Flink
 	// Job is the job to observe. Required.
 	Job flinkapi.JobID
@@ -40,26 +43,57 @@ type ObserverConfig struct {
 	// flinkbacklog and kafkalag, in that order, for Flink's records with
 	// Kafka's as the fallback and Kafka's time lag: a source's records come
 	// from the entries keyed by its vertex when they are known, else from
-	// the partitions of its Topics; its time lag from the partitions.
-	// backlog.Fallback over the same gives one view or the other. Default:
-	// the sources' pendingRecords alone, with no time lag.
+	// the partitions of its topics; its time lag from the partitions. A
+	// source the backlog source has no entries for, or every source when
+	// it fails, keeps its own pendingRecords (Source.Origin says which),
+	// with its time lag missing for the reason. backlog.Fallback over the
+	// same gives one view or the other. Default: the sources'
+	// pendingRecords alone, with no time lag.
 	Backlog backlog.Source
 	// Topics maps a source vertex to the Kafka topics it reads, to match
 	// Backlog's per-partition entries and count partitions. Default:
 	// entries keyed by the vertex (as flinkbacklog's), and the partition
 	// count from the source's KafkaSourceReader metric names.
 	Topics map[flinkapi.VertexID][]string
+	// TopicsByName is Topics keyed by the source vertex's name as the job
+	// details show it ("Source: orders"), resolved against the job details
+	// at every observation (ResolveTopics), so it holds across a
+	// resubmitted job whose vertex IDs changed. The key "" names the job's
+	// only source. Topics wins for a vertex both name. Default: none.
+	TopicsByName map[string][]string
 	// Concurrency bounds the REST calls in flight. Default: 8.
 	Concurrency int
 	// Logger receives a debug line per partial failure. Default: discard.
 	Logger *slog.Logger
 }
 
+// Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
+func (c ObserverConfig) Validate() error {
+	if c.Client == nil {
+		return fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+	}
+	if err := c.Job.Validate(); err != nil {
+		return fmt.Errorf("%w: Job: %w", ErrInvalidConfig, err)
+	}
+	if c.Concurrency < 0 {
+		return fmt.Errorf("%w: Concurrency %d is negative", ErrInvalidConfig, c.Concurrency)
+	}
+	for id := range c.Topics {
+		if err := id.Validate(); err != nil {
+			return fmt.Errorf("%w: Topics: %w", ErrInvalidConfig, err)
+		}
+	}
+	return nil
+}
+
 // Observer builds autoscale.Observations from the Flink REST API: one
 // job-details call, one aggregated-metrics call per vertex (flinkapi caches
 // the metric names), the cluster overview and TaskManagers, and the
-// optional backlog source. A failed part leaves its figures missing; only a
-// job it cannot read at all is an error. Safe for concurrent use.
+// optional backlog source (whose Flink reads a Shared client answers from
+// the Observer's). A failed part leaves its figures missing, each with the
+// reason (the failed call's error, a metric not reported, a backlog
+// figure's own reason); only a job it cannot read at all is an error. Safe
+// for concurrent use.
 type Observer struct {
 	cfg ObserverConfig
 }
@@ -68,14 +102,8 @@ var _ autoscale.Observer = (*Observer)(nil)
 
 // NewObserver returns an Observer, or an error wrapping ErrInvalidConfig.
 func NewObserver(cfg ObserverConfig) (*Observer, error) {
-	if cfg.Client == nil {
-		return nil, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
-	}
-	if err := cfg.Job.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: Job: %w", ErrInvalidConfig, err)
-	}
-	if cfg.Concurrency < 0 {
-		return nil, fmt.Errorf("%w: negative Concurrency", ErrInvalidConfig)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 8
@@ -84,11 +112,19 @@ func NewObserver(cfg ObserverConfig) (*Observer, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Topics = maps.Clone(cfg.Topics)
+	cfg.TopicsByName = maps.Clone(cfg.TopicsByName)
 	return &Observer{cfg: cfg}, nil
 }
 
 // Observe implements autoscale.Observer.
 func (o *Observer) Observe(ctx context.Context) (autoscale.Observation, error) {
+	if sh, ok := o.cfg.Client.(*Shared); ok {
+		end, err := sh.begin(ctx)
+		if err != nil {
+			return autoscale.Observation{}, err
+		}
+		defer end()
+	}
 	d, err := o.cfg.Client.JobDetails(ctx, o.cfg.Job)
 	if err != nil {
 		return autoscale.Observation{}, fmt.Errorf("flinkio: job %s: %w", o.cfg.Job, err)
@@ -110,8 +146,23 @@ func (o *Observer) Observe(ctx context.Context) (autoscale.Observation, error) {
 	if err := ctx.Err(); err != nil {
 		return autoscale.Observation{}, err
 	}
-	o.backlog(ctx, &obs)
+	o.backlog(ctx, &obs, o.topics(ctx, d))
 	return obs, nil
+}
+
+// topics is Topics, completed from TopicsByName against d.
+func (o *Observer) topics(ctx context.Context, d flinkapi.JobDetails) map[flinkapi.VertexID][]string {
+	if len(o.cfg.TopicsByName) == 0 {
+		return o.cfg.Topics
+	}
+	byName, err := ResolveTopics(d, o.cfg.TopicsByName)
+	if err != nil {
+		o.cfg.Logger.DebugContext(ctx, "flinkio: topics by name", "err", err)
+	}
+	for id, ts := range o.cfg.Topics {
+		byName[id] = ts
+	}
+	return byName
 }
 
 // graph turns job details into the observation's structure and counters.
@@ -135,8 +186,12 @@ func graph(d flinkapi.JobDetails) autoscale.Observation {
 			RecordsOut:       counter(v.Metrics.WriteRecords, v.Metrics.WriteRecordsComplete),
 		}
 		if isSource[v.ID] {
-			av.Source = &autoscale.Source{Origin: "flink"}
-			av.RecordsIn = autoscale.Missing // sources read no network input; numRecordsIn comes from the operator metric
+			// A source reads no network input: its records in are its source
+			// operator's numRecordsIn, and its backlog its pendingRecords,
+			// both read with its metrics (vertexMetrics).
+			notRead := autoscale.MissingBecause("metrics not read")
+			av.Source = &autoscale.Source{Backlog: notRead, TimeLag: noTimeLag, Origin: OriginFlink}
+			av.RecordsIn = notRead
 		}
 		obs.Vertices = append(obs.Vertices, av)
 	}
@@ -147,8 +202,11 @@ func graph(d flinkapi.JobDetails) autoscale.Observation {
 // counter is an accumulated counter, missing while some subtask has not
 // reported.
 func counter(n int64, complete bool) autoscale.Value {
-	if !complete || n < 0 {
-		return autoscale.Missing
+	switch {
+	case !complete:
+		return autoscale.MissingBecause("not every subtask has reported its counter yet")
+	case n < 0:
+		return autoscale.MissingBecause(fmt.Sprintf("invalid value reported (%d)", n))
 	}
 	return autoscale.Of(float64(n))
 }

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"flag"
 	"fmt"
 	"testing"
 	"time"
@@ -40,20 +41,32 @@ var benchPolicies = []benchPolicy{
 	{"Oracle", func(cfg sim.Config, sc sim.Scenario) (sim.Summary, error) {
 		return sim.Oracle(cfg, sc.Job, sc.Trace)
 	}},
+	{"OracleSimulated", func(cfg sim.Config, sc sim.Scenario) (sim.Summary, error) {
+		return sim.SimulatedOracle(cfg, sc.Job, sc.Trace)
+	}},
 	{"OperatorCompatible", withPolicy(func() (autoscale.Policy, error) {
-		return autoscale.NewOperatorCompatible(autoscale.OperatorConfig{})
+		return autoscale.NewOperatorCompatible(autoscale.OperatorCompatibleConfig{})
 	})},
 	{"Default", withPolicy(func() (autoscale.Policy, error) { return autoscale.NewDefault(autoscale.DefaultConfig{}) })},
 }
 
+// idealized runs BenchmarkPolicies on the simulator without issue 18's
+// realism (Config.Idealized), to compare with the figures recorded before
+// it.
+var idealized = flag.Bool("idealized", false, "BenchmarkPolicies: simulate without the realism (sim.Config.Idealized)")
+
 // BenchmarkPolicies runs every standard scenario under every policy, one
 // full simulation per iteration (durations: Scenarios), with the default
-// Config and seed 1, and reports the yardstick figures.
+// Config and seed 1 (or, with -idealized, its Idealized version), and
+// reports the yardstick figures.
 func BenchmarkPolicies(b *testing.B) {
 	for _, sc := range sim.Scenarios() {
 		for _, p := range benchPolicies {
 			b.Run(fmt.Sprintf("trace=%s/policy=%s", sc.Name, p.name), func(b *testing.B) {
 				cfg := sc.Config(sim.Config{Seed: 1})
+				if *idealized {
+					cfg = cfg.Idealized()
+				}
 				var m sim.Summary
 				for b.Loop() {
 					var err error
@@ -64,6 +77,8 @@ func BenchmarkPolicies(b *testing.B) {
 				b.ReportMetric(m.SLOViolation.Seconds(), "slo_violation_s")
 				b.ReportMetric(m.SlotHours, "slot_hours")
 				b.ReportMetric(float64(m.Rescales), "rescales")
+				b.ReportMetric(float64(m.MaxRescales3h), "max_rescales_3h")
+				b.ReportMetric(float64(m.Flaps), "flaps")
 				b.ReportMetric(m.MaxLag.Seconds(), "max_lag_s")
 			})
 		}

@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/flinkscale/flinkscale"
 )
 
 // Errors.
 var (
 	// ErrInvalidConfig is wrapped by every error about a bad Config, Job or
-	// Trace.
-	ErrInvalidConfig = errors.New("sim: invalid config")
+	// Trace. It wraps flinkscale.ErrInvalidConfig.
+	ErrInvalidConfig = fmt.Errorf("sim: %w", flinkscale.ErrInvalidConfig)
 	// ErrInvalidDecision is wrapped by Apply's errors about a decision the
 	// job cannot carry out (an unknown vertex, a parallelism outside
 	// [1, MaxParallelism]).
@@ -49,8 +51,10 @@ func DefaultStart() time.Time { return time.Date(2026, time.January, 5, 0, 0, 0,
 
 // Config configures a simulation. The zero Config is a day at one-second
 // ticks, decisions every 60 s, a 120 s SLO, checkpoints every 60 s,
-// in-place rescales with 30 s of downtime and the JobManager's 10 s metric
-// cache.
+// in-place rescales with 30 s of downtime (plus a second per vertex
+// changed, the state's restore, 10% jitter and a 30 s warm-up: Restarts),
+// the JobManager's 10 s metric cache with 2% noise in busy time, and 5%
+// per-tick arrival noise. Idealized turns the realism off.
 type Config struct {
 	// Start is the virtual time at which the simulation starts. Default:
 	// DefaultStart(). Zero means default.
@@ -97,9 +101,35 @@ type Config struct {
 	// distributed, mean-preserving). Default: 0.05. Zero means default;
 	// negative means none.
 	Noise float64
-	// Seed seeds the arrival noise: runs with equal Seeds are identical.
-	// Default: 0 (a valid seed).
+	// Seed seeds the arrival noise and every other random draw (the
+	// Wander, busy-time noise, metric faults, checkpoint failures and
+	// restart jitter, each from a stream of its own): runs with equal Seeds
+	// are identical. Default: 0 (a valid seed).
 	Seed uint64
+
+	// Restarts is what a restart costs beyond its base downtime and how
+	// the job comes back: downtime growing with the vertices changed and
+	// the state restored, jitter, a warm-up, slots that take time to
+	// arrive. Default: Restarts' own defaults (the zero Restarts). Zero
+	// means default.
+	Restarts Restarts
+	// Metrics is how Flink's metrics fall short of the truth: noise in
+	// busy time, stale and frozen metric caches, gaps, Kafka's lag through
+	// committed offsets. Default: MetricFaults' own defaults (busy-time
+	// noise only). Zero means default.
+	Metrics MetricFaults
+	// Wander is temporally correlated noise on the arrival rate, on top of
+	// the trace and of Noise. Default: none.
+	Wander Wander
+	// CheckpointFailure is the probability that a checkpoint fails (its
+	// positions are not recorded, so a restart replays from the one
+	// before; timeouts under backpressure are the common cause). Default:
+	// 0. Zero means default.
+	CheckpointFailure float64
+	// Deploys are redeploys of the job during the simulation, each of which
+	// may change the per-record cost of vertices and the job's ID.
+	// Default: none.
+	Deploys []Deploy
 }
 
 // Validate reports whether the config can be used. Errors wrap
@@ -124,6 +154,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: negative SlotsPerTaskManager", ErrInvalidConfig)
 	case !(c.Noise <= 0.5): // NaN too
 		return fmt.Errorf("%w: Noise %g is not a number up to 0.5", ErrInvalidConfig, c.Noise)
+	case !(c.CheckpointFailure >= 0 && c.CheckpointFailure <= 1):
+		return fmt.Errorf("%w: CheckpointFailure %g outside [0, 1]", ErrInvalidConfig, c.CheckpointFailure)
+	}
+	for _, err := range []error{c.Restarts.validate(), c.Metrics.validate(), c.Wander.validate(), validateDeploys(c.Deploys)} {
+		if err != nil {
+			return err
+		}
 	}
 	if c := c.withDefaults(); c.Tick > time.Minute || c.Tick > c.MetricPeriod {
 		return fmt.Errorf("%w: Tick %v above a minute or the metric period", ErrInvalidConfig, c.Tick)
@@ -159,6 +196,7 @@ func (c Config) withDefaults() Config {
 	case c.Noise < 0:
 		c.Noise = 0
 	}
+	c.Restarts, c.Metrics, c.Wander = c.Restarts.withDefaults(), c.Metrics.withDefaults(), c.Wander.withDefaults()
 	return c
 }
 

@@ -36,7 +36,39 @@ func TestConfigDefaults(t *testing.T) {
 		{Field: "SlotsPerTaskManager", Doc: "4", Got: c.SlotsPerTaskManager, Want: 4},
 		{Field: "Noise", Doc: "0.05", Got: c.Noise, Want: 0.05},
 		{Field: "Seed", Doc: "0 (a valid seed)", Got: c.Seed, Want: uint64(0)},
+		{Field: "Restarts", Doc: "Restarts' own defaults (the zero Restarts)", Got: c.Restarts, Want: Restarts{}.withDefaults()},
+		{Field: "Metrics", Doc: "MetricFaults' own defaults (busy-time noise only)", Got: c.Metrics, Want: MetricFaults{BusyNoise: 0.02}},
+		{Field: "Wander", Doc: "none", Got: c.Wander.Std, Want: 0.0},
+		{Field: "CheckpointFailure", Doc: "0", Got: c.CheckpointFailure, Want: 0.0},
+		{Field: "Deploys", Doc: "none", Got: len(c.Deploys), Want: 0},
 	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "Restarts", []docdefaults.Row{
+		{Field: "PerChangedVertex", Doc: "UncalibratedPerChangedVertex (1 s), to be calibrated by the real tier's in-place rescale measurement (issue 17)",
+			Got: c.Restarts.PerChangedVertex, Want: time.Second},
+		{Field: "RestoreRate", Doc: "UncalibratedRestoreRate (100 MB/s), to be calibrated (issue 17)", Got: c.Restarts.RestoreRate, Want: 100e6},
+		{Field: "Jitter", Doc: "UncalibratedJitter (0.1), to be calibrated (issue 17)", Got: c.Restarts.Jitter, Want: 0.1},
+		{Field: "WarmUp", Doc: "UncalibratedWarmUp (30 s), to be calibrated (issue 17)", Got: c.Restarts.WarmUp, Want: 30 * time.Second},
+		{Field: "WarmUpFrom", Doc: "UncalibratedWarmUpFrom (0.5)", Got: c.Restarts.WarmUpFrom, Want: 0.5},
+		{Field: "SlotArrival", Doc: "0, slots at once (a cluster with spare TaskManagers, as the standard scenarios assume)",
+			Got: c.Restarts.SlotArrival, Want: time.Duration(0)},
+	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "MetricFaults", []docdefaults.Row{
+		{Field: "BusyNoise", Doc: "UncalibratedBusyNoise (0.02), to be calibrated (issue 17)", Got: c.Metrics.BusyNoise, Want: 0.02},
+		{Field: "StaleRefresh", Doc: "0", Got: c.Metrics.StaleRefresh, Want: 0.0},
+		{Field: "FreezeEvery", Doc: "0, never", Got: c.Metrics.FreezeEvery, Want: time.Duration(0)},
+		{Field: "FreezeFor", Doc: "0, never", Got: c.Metrics.FreezeFor, Want: time.Duration(0)},
+		{Field: "Gaps", Doc: "0", Got: c.Metrics.Gaps, Want: 0.0},
+		{Field: "CommittedLag", Doc: "false, the lag at the source's position", Got: c.Metrics.CommittedLag, Want: false},
+	}, docdefaults.EveryField())
+	docdefaults.Check(t, ".", "Wander", []docdefaults.Row{
+		{Field: "Std", Doc: "0, none", Got: c.Wander.Std, Want: 0.0},
+		{Field: "Correlation", Doc: "5 min", Got: c.Wander.Correlation, Want: 5 * time.Minute},
+	}, docdefaults.EveryField())
+	// The uncalibrated constants are what the defaults say.
+	if UncalibratedPerChangedVertex != time.Second || UncalibratedRestoreRate != 100e6 || UncalibratedJitter != 0.1 ||
+		UncalibratedWarmUp != 30*time.Second || UncalibratedWarmUpFrom != 0.5 || UncalibratedBusyNoise != 0.02 {
+		t.Error("an Uncalibrated constant changed: update the defaults' docs and this test")
+	}
 }
 
 // Every documented default of a Job, its Vertex and its Source.
@@ -58,6 +90,9 @@ func TestJobDefaults(t *testing.T) {
 		{Field: "Parallelism", Doc: "1", Got: v.Parallelism, Want: 1},
 		{Field: "SlotSharingGroup", Doc: `"default"`, Got: v.SlotSharingGroup, Want: "default"},
 		{Field: "Source", Got: v.Source != nil, Want: true},
+		{Field: "StateBytes", Doc: "0, stateless", Got: v.StateBytes, Want: 0.0},
+		{Field: "NoBusyTime", Doc: "false", Got: v.NoBusyTime, Want: false},
+		{Field: "BusyBias", Doc: "0", Got: v.BusyBias, Want: 0.0},
 	}, docdefaults.EveryField())
 	docdefaults.Check(t, ".", "Source", []docdefaults.Row{
 		{Field: "Topic", Doc: "the vertex's ID", Got: v.Source.Topic, Want: "src"},
@@ -89,6 +124,13 @@ func TestTraceDefaults(t *testing.T) {
 	if peak, trough := d.rate(14*time.Hour, 0), d.rate(2*time.Hour, 0); math.Abs(peak-5) > 1e-9 || math.Abs(trough-1) > 1e-9 {
 		t.Errorf("zero Diurnal: peak %v, trough %v; want 5 and 1", peak, trough)
 	}
+	sk := Skewed{Trace: Steady{Rate: 1}}
+	docdefaults.Check(t, ".", "Skewed", []docdefaults.Row{
+		{Field: "Trace", Got: sk.Trace != nil, Want: true}, // required
+		{Field: "Zipf", Doc: "0 (even)", Got: sk.weight(3), Want: 1.0},
+		{Field: "Hot", Doc: "0", Got: sk.Hot, Want: 0},
+		{Field: "HotFactor", Doc: "1", Got: sk.weight(0), Want: 1.0},
+	}, docdefaults.EveryField())
 	s := Spike{}.withDefaults()
 	docdefaults.Check(t, ".", "Spike", []docdefaults.Row{
 		{Field: "Base", Got: s.Base, Want: 0.0},

@@ -45,7 +45,7 @@ func ExampleSim() {
 		},
 		Edges: []sim.Edge{{From: "source", To: "count", Keyed: true}},
 	}
-	s, err := sim.New(sim.Config{Noise: -1}, job, sim.Steady{Rate: 500}) // 2,000 records/s
+	s, err := sim.New(sim.Config{Noise: -1}.Idealized(), job, sim.Steady{Rate: 500}) // 2,000 records/s, no realism
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,8 +20,10 @@ type vertexState struct {
 
 	// Since the last restart.
 	in, out, blocked float64 // blocked: records the vertex could not emit for lack of room
+	busySecs, bpSecs float64 // subtask-seconds busy and backpressured, summed over subtasks
 	// In the current metric view.
 	winIn, winBlocked float64
+	winCap            float64 // seconds of full capacity the view held (less while warming up)
 
 	src *sourceState
 	met *vertexMeter
@@ -30,6 +32,18 @@ type vertexState struct {
 // configure sizes the vertex for parallelism p and clears its state, as a
 // restart does.
 func (v *vertexState) configure(p int, cfg Config) {
+	v.shape(p, cfg)
+	v.buf = 0
+	v.in, v.out, v.blocked, v.winIn, v.winBlocked, v.winCap, v.busySecs, v.bpSecs = 0, 0, 0, 0, 0, 0, 0, 0
+	if v.src != nil {
+		v.src.resize(v.p)
+	}
+	v.met.reset(v.p)
+}
+
+// shape sizes the vertex for parallelism p: its subtasks' capacity and
+// shares and its buffer.
+func (v *vertexState) shape(p int, cfg Config) {
 	v.p = p
 	v.perSub = perSubtask(v.spec, p)
 	if v.keyed {
@@ -46,25 +60,48 @@ func (v *vertexState) configure(p int, cfg Config) {
 	}
 	v.capacity = v.perSub / v.maxShare
 	hold := max(cfg.BufferTime, 2*cfg.Tick).Seconds()
-	v.buf, v.bufCap = 0, v.capacity*hold
-	v.in, v.out, v.blocked, v.winIn, v.winBlocked = 0, 0, 0, 0, 0
+	v.bufCap = v.capacity * hold
+}
+
+// resize changes the parallelism of a running vertex at no cost (Oracle's
+// free rescale): its counters and buffer are kept.
+func (v *vertexState) resize(p int, cfg Config) {
+	v.shape(p, cfg)
 	if v.src != nil {
 		v.src.resize(p)
 	}
 	v.met.reset(p)
 }
 
-// process takes in what the buffer holds, up to the vertex's capacity and
-// to what room downstream allows, and returns the records taken in.
-func (v *vertexState) process(dt, room float64) float64 {
-	want := min(v.buf, v.capacity*dt)
+// process takes in what the buffer holds, up to the vertex's capacity
+// (times warm, the warm-up's fraction) and to what room downstream
+// allows, and returns the records taken in.
+func (v *vertexState) process(dt, warm, room float64) float64 {
+	want := min(v.buf, v.capacity*dt*warm)
 	x := min(want, room)
 	v.buf = max(0, v.buf-x)
 	v.in += x
 	v.winIn += x
 	v.blocked += want - x
 	v.winBlocked += want - x
+	v.busySecs += x / (v.perSub * warm)
+	v.bpSecs += (want - x) / (v.perSub * warm)
 	return x
+}
+
+// warmth is the fraction of full capacity the job has now: WarmUpFrom
+// just after a restart, rising linearly to 1 over Restarts.WarmUp (the job
+// a simulation starts with is warm).
+func (s *Sim) warmth() float64 {
+	r := s.cfg.Restarts
+	if r.WarmUp <= 0 {
+		return 1
+	}
+	f := float64(s.now-s.warmSince) / float64(r.WarmUp)
+	if f >= 1 {
+		return 1
+	}
+	return r.WarmUpFrom + (1-r.WarmUpFrom)*f
 }
 
 // arrive appends this tick's arrivals to every source partition: the
@@ -73,11 +110,12 @@ func (v *vertexState) process(dt, room float64) float64 {
 func (s *Sim) arrive() {
 	dt := s.tick.Seconds()
 	amp := dt * s.cfg.Noise * math.Sqrt(3) // a uniform draw in [-amp, amp) per record/s has std dt x Noise
-	for _, i := range s.topo.sources {
+	for n, i := range s.topo.sources {
 		src := s.vs[i].src
 		s.trace.Rates(src.info, s.now, src.rates)
+		f := s.wander.factor(n)
 		for k := range src.parts {
-			pt, r := &src.parts[k], src.rates[k]
+			pt, r := &src.parts[k], src.rates[k]*f
 			x := r*dt + pt.carry
 			if amp > 0 {
 				x += r * amp * (2*s.random() - 1)
@@ -91,12 +129,14 @@ func (s *Sim) arrive() {
 			s.stats.arrived += n
 		}
 	}
+	s.wander.step()
 }
 
 // flow runs one tick of processing, sinks first, so each vertex sees the
 // room its outputs freed in this tick: records move one vertex per tick.
 func (s *Sim) flow() {
 	dt := s.tick.Seconds()
+	warm := s.warmth()
 	for i := len(s.vs) - 1; i >= 0; i-- {
 		v := &s.vs[i]
 		room := math.Inf(1)
@@ -105,13 +145,16 @@ func (s *Sim) flow() {
 		}
 		room /= v.spec.Selectivity
 		var x float64
+		v.winCap += dt * warm
 		if v.src != nil {
-			n := v.src.read(v.perSub*dt, room)
+			n := v.src.read(v.perSub*dt*warm, room)
 			s.stats.reads += n
 			x = float64(n)
 			v.in += x
+			v.busySecs += x / (v.perSub * warm)
+			v.bpSecs += v.src.blockedNow / (v.perSub * warm)
 		} else {
-			x = v.process(dt, room)
+			x = v.process(dt, warm, room)
 		}
 		if len(v.outs) == 0 {
 			continue

@@ -10,8 +10,9 @@ import (
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 )
 
-// quiet is a config without arrival noise, so figures are exact.
-func quiet() sim.Config { return sim.Config{Noise: -1} }
+// quiet is a config without arrival noise or realism, so figures are
+// exact.
+func quiet() sim.Config { return sim.Config{Noise: -1}.Idealized() }
 
 // chain is a job "source" -> "v1" -> ... -> "vn" with rebalance edges; the
 // source reads partitions and has capacity caps[0], vi has caps[i].

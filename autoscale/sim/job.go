@@ -47,6 +47,19 @@ type Vertex struct {
 	SlotSharingGroup string
 	// Source is set for a vertex reading Kafka; a source has no inputs.
 	Source *Source
+	// StateBytes is the vertex's state, which every restart restores at
+	// Config.Restarts.RestoreRate. Default: 0, stateless.
+	StateBytes float64
+	// NoBusyTime makes the vertex report no busy time (NaN), as Flink's
+	// legacy SourceFunction sources do (Beam's UnboundedSourceWrapper among
+	// them): their records are emitted from a thread the task's mailbox
+	// does not time. Default: false.
+	NoBusyTime bool
+	// BusyBias is the relative error of the vertex's reported busy time:
+	// -0.3 reports 30% less than the truth (sources whose reader thread
+	// waits outside the timed mailbox report too little). Above -1.
+	// Default: 0.
+	BusyBias float64
 }
 
 // Source describes the Kafka topic a source vertex reads.
@@ -225,6 +238,10 @@ func checkVertex(v Vertex) error {
 		return bad("parallelism %d outside [1, %d]", v.Parallelism, v.MaxParallelism)
 	case v.Source != nil && v.Source.Partitions < 1:
 		return bad("source with %d partitions", v.Source.Partitions)
+	case !(v.StateBytes >= 0) || math.IsInf(v.StateBytes, 0):
+		return bad("state %g bytes is not a non-negative number", v.StateBytes)
+	case !(v.BusyBias > -1) || math.IsInf(v.BusyBias, 0):
+		return bad("busy bias %g is not a number above -1", v.BusyBias)
 	}
 	return nil
 }
@@ -261,4 +278,23 @@ func (t *topology) slots(p []int) int {
 		n += m
 	}
 	return n
+}
+
+// checkDeploys checks that every deploy names known vertices.
+func (t *topology) checkDeploys(ds []Deploy) error {
+	for i, d := range ds {
+		for id := range d.Cost {
+			if _, ok := t.index[id]; !ok {
+				return fmt.Errorf("%w: Deploys[%d] names an unknown vertex %q", ErrInvalidConfig, i, id)
+			}
+		}
+	}
+	return nil
+}
+
+// applyCost multiplies the per-record cost of the vertices named.
+func (t *topology) applyCost(cost map[string]float64) {
+	for id, f := range cost {
+		t.vertices[t.index[id]].Capacity /= f
+	}
 }

@@ -51,8 +51,26 @@ func (p *partition) lag(now, tick time.Duration) time.Duration {
 	if p.pos >= p.end {
 		return 0
 	}
-	c := p.log[p.cur]
-	frac := float64(p.pos-c.begin) / float64(c.end-c.begin)
+	return p.age(p.log[p.cur], p.pos, now, tick)
+}
+
+// committedLag is the age at now of the oldest record after the last
+// checkpoint's position (Kafka's view through committed offsets), 0 when
+// that position is at the end.
+func (p *partition) committedLag(now, tick time.Duration) time.Duration {
+	if p.ckpt >= p.end {
+		return 0
+	}
+	i := p.head
+	for p.log[i].end <= p.ckpt {
+		i++
+	}
+	return p.age(p.log[i], p.ckpt, now, tick)
+}
+
+// age is the age at now of the record at offset pos of cohort c.
+func (p *partition) age(c cohort, pos int64, now, tick time.Duration) time.Duration {
+	frac := float64(pos-c.begin) / float64(c.end-c.begin)
 	return max(0, now-c.at-time.Duration(frac*float64(tick)))
 }
 
@@ -88,6 +106,7 @@ type sourceState struct {
 	rates []float64 // the trace's rates this tick, per partition
 
 	avail, want, got    []float64 // per subtask, this tick
+	blockedNow          float64   // records the subtasks could not read this tick for lack of room downstream
 	in                  []float64 // records read per subtask since the restart
 	winRead, winBlocked []float64 // per subtask, in the current metric view
 }
@@ -114,6 +133,15 @@ func (s *sourceState) lag(now, tick time.Duration) time.Duration {
 	var l time.Duration
 	for i := range s.parts {
 		l = max(l, s.parts[i].lag(now, tick))
+	}
+	return l
+}
+
+// committedLag is the largest partition lag through committed offsets.
+func (s *sourceState) committedLag(now, tick time.Duration) time.Duration {
+	var l time.Duration
+	for i := range s.parts {
+		l = max(l, s.parts[i].committedLag(now, tick))
 	}
 	return l
 }
@@ -155,10 +183,12 @@ func (s *sourceState) read(budget, room float64) int64 {
 			j = 0
 		}
 	}
+	s.blockedNow = 0
 	for j := range s.want {
 		s.in[j] += s.got[j]
 		s.winRead[j] += s.got[j]
 		s.winBlocked[j] += s.want[j] * (1 - f)
+		s.blockedNow += s.want[j] * (1 - f)
 	}
 	return read
 }

@@ -89,7 +89,10 @@ func (m *vertexMeter) reset(p int) {
 	*m = vertexMeter{busy: m.busy, bp: m.bp}
 }
 
-// updateViews closes the current view window of every vertex.
+// updateViews closes the current view window of every vertex. A
+// subtask's busy time is the records it took in over what it could take in
+// (less while warming up), with the vertex's BusyBias and
+// Config.Metrics.BusyNoise.
 func (s *Sim) updateViews() {
 	from := max(s.viewFrom, s.lastRestart)
 	secs := (s.now - from).Seconds()
@@ -97,10 +100,12 @@ func (s *Sim) updateViews() {
 	if secs <= 0 {
 		return
 	}
+	noise := s.cfg.Metrics.BusyNoise
 	for i := range s.vs {
 		v := &s.vs[i]
 		m := v.met
-		full := v.perSub * secs
+		full := v.perSub * max(v.winCap, 1e-9)
+		bias := 1 + v.spec.BusyBias
 		for j := range m.busy {
 			if v.src != nil {
 				m.busy[j], m.bp[j] = v.src.winRead[j]/full, v.src.winBlocked[j]/full
@@ -108,8 +113,12 @@ func (s *Sim) updateViews() {
 			} else {
 				m.busy[j], m.bp[j] = v.winIn*v.shares[j]/full, v.winBlocked*v.shares[j]/full
 			}
+			m.busy[j] *= bias
+			if noise > 0 {
+				m.busy[j] = min(1, max(0, m.busy[j]+noise*gaussian(&s.rnd.metrics)))
+			}
 		}
-		v.winIn, v.winBlocked = 0, 0
+		v.winIn, v.winBlocked, v.winCap = 0, 0, 0
 		m.inRing[m.pos], m.outRing[m.pos] = v.in, v.out
 		next := (m.pos + 1) % meterSamples
 		m.inRate = (m.inRing[m.pos] - m.inRing[next]) / 60
@@ -119,16 +128,57 @@ func (s *Sim) updateViews() {
 }
 
 // refreshCache is the JobManager's metric fetcher: it copies what the
-// running subtasks report into the cache Observe and Metrics read.
+// running subtasks report into the cache Observe and Metrics read. A
+// frozen cache (Config.Metrics.FreezeEvery) is left as it is; a vertex the
+// refresh misses (StaleRefresh) keeps what it had; one of a vertex's
+// metrics may be lost until the next refresh (Gaps).
 func (s *Sim) refreshCache() {
-	s.cacheValid = s.running
 	if !s.running {
+		s.invalidateCache()
 		return
 	}
-	s.cacheAt = s.now
-	for i := range s.vs {
-		s.fillMetrics(&s.cache[i], &s.vs[i])
+	if s.frozen(s.now) {
+		return
 	}
+	mf := s.cfg.Metrics
+	for i := range s.vs {
+		if s.cacheOK[i] && mf.StaleRefresh > 0 && draw(&s.rnd.metrics) < mf.StaleRefresh {
+			continue
+		}
+		s.fillMetrics(&s.cache[i], &s.vs[i])
+		s.cacheOK[i] = true
+		if mf.Gaps > 0 && draw(&s.rnd.metrics) < mf.Gaps {
+			lose(&s.cache[i], draw(&s.rnd.metrics))
+		}
+	}
+	s.cacheValid, s.cacheAt = true, s.now
+}
+
+// invalidateCache empties the cache, as a restart does.
+func (s *Sim) invalidateCache() {
+	s.cacheValid = false
+	clear(s.cacheOK)
+}
+
+// frozen reports whether the metric cache is frozen at t: in each slot of
+// FreezeEvery, for FreezeFor from a seeded offset.
+func (s *Sim) frozen(t time.Duration) bool {
+	every, length := s.cfg.Metrics.FreezeEvery, s.cfg.Metrics.FreezeFor
+	if every <= 0 || length <= 0 {
+		return false
+	}
+	n := int64(t / every)
+	from := time.Duration(n)*every + time.Duration(unit(splitmix(s.cfg.Seed^saltFreeze^splitmix(uint64(n))))*float64(every-length))
+	return t >= from && t < from+length
+}
+
+// lose drops one of a vertex's metrics, picked by u in [0, 1).
+func lose(c *VertexMetrics, u float64) {
+	lost := []*[]float64{&c.BusyTimeMsPerSecond, &c.BackPressuredTimeMsPerSecond, &c.NumRecordsIn}
+	if c.Source != nil {
+		lost = append(lost, &c.Source.PendingRecords)
+	}
+	*lost[int(u*float64(len(lost)))] = nil
 }
 
 func (s *Sim) fillMetrics(c *VertexMetrics, v *vertexState) {
@@ -147,6 +197,9 @@ func (s *Sim) fillMetrics(c *VertexMetrics, v *vertexState) {
 		bp := math.Floor(min(1-busy/1000, v.met.bp[j]) * 1000)
 		c.BusyTimeMsPerSecond[j], c.BackPressuredTimeMsPerSecond[j] = busy, bp
 		c.IdleTimeMsPerSecond[j] = max(0, 1000-busy-bp)
+		if v.spec.NoBusyTime {
+			c.BusyTimeMsPerSecond[j], c.IdleTimeMsPerSecond[j] = math.NaN(), math.NaN()
+		}
 		share := v.shares[j]
 		if v.src != nil {
 			share = 1 / float64(p)
@@ -162,7 +215,7 @@ func (s *Sim) fillMetrics(c *VertexMetrics, v *vertexState) {
 		c.NumRecordsInPerSecond[j] = v.met.inRate * share
 		c.NumRecordsOutPerSecond[j] = v.met.outRate * share
 	}
-	busy, bp := v.in/v.perSub, v.blocked/v.perSub
+	busy, bp := v.busySecs, v.bpSecs
 	up := (s.now - s.lastRestart).Seconds() * float64(p)
 	c.AccumulatedBusyTime = seconds(busy)
 	c.AccumulatedBackpressuredTime = seconds(bp)
@@ -190,15 +243,23 @@ func (s *Sim) fillSource(c *VertexMetrics, v *vertexState) {
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // Metrics returns every vertex's metrics as the JobManager's cache holds
-// them and when the cache was refreshed; ok is false while the cache holds
-// nothing (the job is restarting, or has not been refreshed since it last
-// became RUNNING). The result is a copy.
+// them and when the cache was last refreshed; ok is false while the cache
+// holds nothing (the job is restarting, or has not been refreshed since it
+// last became RUNNING). A vertex the cache holds nothing of yet (a refresh
+// missed it: Config.Metrics.StaleRefresh) has only its ID and
+// parallelism; a metric lost to a gap (Config.Metrics.Gaps) is nil; a
+// vertex without busy time (Vertex.NoBusyTime) reports NaN busy and idle
+// time. The result is a copy.
 func (s *Sim) Metrics() (m []VertexMetrics, at time.Time, ok bool) {
 	if !s.cacheValid {
 		return nil, time.Time{}, false
 	}
 	out := make([]VertexMetrics, len(s.cache))
 	for i := range s.cache {
+		if !s.cacheOK[i] {
+			out[i] = VertexMetrics{ID: s.topo.vertices[i].ID, Parallelism: s.p[i]}
+			continue
+		}
 		out[i] = s.cache[i].clone()
 	}
 	return out, s.cfg.Start.Add(s.cacheAt), true

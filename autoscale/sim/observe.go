@@ -18,7 +18,7 @@ const Origin = "merge(flink,kafka)"
 // TaskManagers of Config.SlotsPerTaskManager slots as its slots need.
 func (s *Sim) Observe() autoscale.Observation {
 	obs := autoscale.Observation{
-		Time: s.Now(), Job: s.topo.name, Running: s.running,
+		Time: s.Now(), Job: s.name, Running: s.running,
 		LastRestart: s.cfg.Start.Add(s.lastRestart),
 		Vertices:    make([]autoscale.Vertex, len(s.vs)),
 		Edges:       make([]autoscale.Edge, len(s.topo.edges)),
@@ -39,22 +39,42 @@ func (s *Sim) observeVertex(i int) autoscale.Vertex {
 		ID: spec.ID, Name: spec.Name, Parallelism: s.p[i], MaxParallelism: spec.MaxParallelism,
 		SlotSharingGroup: spec.SlotSharingGroup,
 	}
+	// While the metric cache holds nothing, Flink's figures are missing.
+	none := autoscale.MissingBecause("no metrics: the JobManager's cache holds none since the job restarted")
+	v.RecordsIn, v.RecordsOut, v.Busy, v.Backpressured = none, none, none, none
 	var m *VertexMetrics
-	if s.cacheValid {
+	if s.cacheValid && s.cacheOK[i] {
 		m = &s.cache[i]
-		v.RecordsIn, v.RecordsOut = autoscale.Of(sum(m.NumRecordsIn)), autoscale.Of(sum(m.NumRecordsOut))
-		v.Busy = autoscale.Of(largest(m.BusyTimeMsPerSecond) / 1000)
-		v.Backpressured = autoscale.Of(largest(m.BackPressuredTimeMsPerSecond) / 1000)
+		v.RecordsIn, v.RecordsOut = reported(m.NumRecordsIn, "numRecordsIn", sum), reported(m.NumRecordsOut, "numRecordsOut", sum)
+		v.Busy = reported(m.BusyTimeMsPerSecond, "busyTimeMsPerSecond", perMille)
+		v.Backpressured = reported(m.BackPressuredTimeMsPerSecond, "backPressuredTimeMsPerSecond", perMille)
 	}
 	if spec.Source != nil {
-		lag := s.vs[i].src.lag(s.now, s.tick)
-		v.Source = &autoscale.Source{Partitions: spec.Source.Partitions, TimeLag: autoscale.Of(lag.Seconds()), Origin: Origin}
+		src := s.vs[i].src
+		lag := src.lag(s.now, s.tick)
+		if s.cfg.Metrics.CommittedLag {
+			lag = src.committedLag(s.now, s.tick)
+		}
+		v.Source = &autoscale.Source{Partitions: spec.Source.Partitions, Backlog: none, TimeLag: autoscale.Of(lag.Seconds()), Origin: Origin}
 		if m != nil {
-			v.Source.Backlog = autoscale.Of(sum(m.Source.PendingRecords))
+			v.Source.Backlog = reported(m.Source.PendingRecords, "pendingRecords", sum)
 		}
 	}
 	return v
 }
+
+// reported is a metric's figure over its subtasks, or missing when a gap
+// lost it (Config.Metrics.Gaps).
+func reported(xs []float64, name string, f func([]float64) float64) autoscale.Value {
+	if xs == nil {
+		return autoscale.MissingBecause(name + " not reported")
+	}
+	return autoscale.Of(f(xs))
+}
+
+// perMille is the busiest subtask's milliseconds per second as a
+// fraction; NaN when a subtask reports NaN (Vertex.NoBusyTime).
+func perMille(xs []float64) float64 { return largest(xs) / 1000 }
 
 // resources is the cluster sized to the job's slots.
 func (s *Sim) resources() autoscale.Resources {
@@ -74,6 +94,7 @@ func sum(xs []float64) float64 {
 	return t
 }
 
+// largest is the largest of xs (0 for none), NaN when one is NaN.
 func largest(xs []float64) float64 {
 	m := 0.0
 	for _, x := range xs {

@@ -19,6 +19,12 @@ type sizer struct {
 	in    []float64     // per vertex, records/s in
 	best  [][]float64   // per vertex, best capacity at parallelism <= p (index p-1)
 	arg   [][]int       // per vertex, the smallest parallelism reaching best
+	// factor is source n's rate multiplier (Config.Wander); nil is 1.
+	factor func(n int) float64
+	// shape caches, per source, the busiest subtask's share of the rates
+	// at each parallelism for the last uneven shape of rates seen.
+	shape [][]float64
+	share [][]float64
 }
 
 func newSizer(topo *topology, trace Trace) *sizer {
@@ -28,6 +34,16 @@ func newSizer(topo *topology, trace Trace) *sizer {
 		z.info = append(z.info, TraceSource{ID: topo.vertices[i].ID, Index: n, Partitions: part})
 		z.rates = append(z.rates, make([]float64, part))
 	}
+	z.shape, z.share = make([][]float64, len(topo.vertices)), make([][]float64, len(topo.vertices))
+	z.tables()
+	return z
+}
+
+// tables computes, per vertex and parallelism, the best capacity at or
+// below it, from the vertices' current capacities.
+func (z *sizer) tables() {
+	topo := z.topo
+	z.best, z.arg = z.best[:0], z.arg[:0]
 	for i, v := range topo.vertices {
 		limit := v.MaxParallelism
 		if v.Source != nil {
@@ -53,7 +69,6 @@ func newSizer(topo *topology, trace Trace) *sizer {
 		}
 		z.best, z.arg = append(z.best, best), append(z.arg, arg)
 	}
-	return z
 }
 
 // sourceUnitCapacity is a source's capacity at p in records/s per
@@ -73,6 +88,12 @@ func (z *sizer) size(t time.Duration, p []int) (unmet bool) {
 	clear(z.in)
 	for n, i := range z.topo.sources {
 		z.trace.Rates(z.info[n], t, z.rates[n])
+		if z.factor != nil {
+			f := z.factor(n)
+			for k := range z.rates[n] {
+				z.rates[n][k] *= f
+			}
+		}
 		var ok bool
 		p[i], ok = z.sizeSource(i, z.rates[n])
 		unmet = unmet || !ok
@@ -109,7 +130,8 @@ func (z *sizer) pick(i int, need float64) (int, bool) {
 }
 
 // sizeSource sizes a source: from the table when its partitions share one
-// rate, else by trying each parallelism.
+// rate, else from the busiest subtask's share of the rates at each
+// parallelism (cached while the rates keep their shape).
 func (z *sizer) sizeSource(i int, rates []float64) (int, bool) {
 	uniform := true
 	for _, r := range rates[1:] {
@@ -118,10 +140,21 @@ func (z *sizer) sizeSource(i int, rates []float64) (int, bool) {
 	if uniform {
 		return z.pick(i, rates[0])
 	}
+	total := sum(rates)
+	if !z.sameShape(i, rates, total) {
+		z.shape[i] = resized(z.shape[i], len(rates))
+		for k, r := range rates {
+			z.shape[i][k] = r / total
+		}
+		z.share[i] = resized(z.share[i], len(z.best[i]))
+		for p := 1; p <= len(z.best[i]); p++ {
+			z.share[i][p-1] = busiest(z.shape[i], p)
+		}
+	}
 	v := z.topo.vertices[i]
 	bestP, bestSlack := 1, math.Inf(-1)
 	for p := 1; p <= len(z.best[i]); p++ {
-		slack := perSubtask(v, p) - busiest(rates, p)
+		slack := perSubtask(v, p) - total*z.share[i][p-1]
 		if slack >= -1e-9*perSubtask(v, p) {
 			return p, true
 		}
@@ -132,7 +165,8 @@ func (z *sizer) sizeSource(i int, rates []float64) (int, bool) {
 	return bestP, false
 }
 
-// busiest is the largest records/s a subtask of p reads.
+// busiest is the largest share of rates a subtask of p reads (subtask j
+// reads partitions j, j+p, ...).
 func busiest(rates []float64, p int) float64 {
 	m := 0.0
 	for j := range p {
@@ -143,6 +177,21 @@ func busiest(rates []float64, p int) float64 {
 		m = max(m, s)
 	}
 	return m
+}
+
+// sameShape reports whether rates are the cached shape of source i scaled
+// by total.
+func (z *sizer) sameShape(i int, rates []float64, total float64) bool {
+	sh := z.shape[i]
+	if len(sh) != len(rates) || total <= 0 {
+		return false
+	}
+	for k, r := range rates {
+		if math.Abs(r/total-sh[k]) > 1e-12 {
+			return false
+		}
+	}
+	return true
 }
 
 // KeepUp returns, per vertex ID, the smallest parallelism at which the
@@ -217,25 +266,37 @@ func prepare(cfg Config, job Job, trace Trace) (*topology, Config, error) {
 }
 
 // Oracle is the lower bound on slot-hours: at every tick the job runs at
-// KeepUp's parallelism for that moment's rates, and rescaling costs
+// KeepUp's parallelism for that moment's rates (Config.Wander included,
+// the same draws a Sim makes; per-tick Noise aside), and rescaling costs
 // nothing (no downtime, no replay). Its SLO violation and lag are 0 by
 // construction (where Unmet is 0); Rescales counts its parallelism
-// changes; its records are the trace's, noise aside.
+// changes; its records are the trace's, noise aside. Config.Deploys change
+// the vertices' costs at their times. SimulatedOracle runs the same
+// schedule through the simulator.
 func Oracle(cfg Config, job Job, trace Trace) (Summary, error) {
 	topo, cfg, err := prepare(cfg, job, trace)
 	if err != nil {
 		return Summary{}, err
 	}
 	z := newSizer(topo, trace)
+	wd := newWander(cfg.Wander, cfg.Tick, cfg.Seed, len(topo.sources))
+	z.factor = wd.factor
 	p, prev := make([]int, len(topo.vertices)), make([]int, len(topo.vertices))
 	var m Summary
 	var arrived float64
 	var slotTicks int64
+	deploys := 0
 	for t := time.Duration(0); t < cfg.Duration; t += cfg.Tick {
+		for deploys < len(cfg.Deploys) && t >= cfg.Deploys[deploys].At {
+			topo.applyCost(cfg.Deploys[deploys].Cost)
+			z.tables()
+			deploys++
+		}
 		m.Duration += cfg.Tick
 		if z.size(t, p) {
 			m.Unmet += cfg.Tick
 		}
+		wd.step()
 		if t > 0 && !slices.Equal(p, prev) {
 			m.Rescales++
 		}
@@ -250,5 +311,48 @@ func Oracle(cfg Config, job Job, trace Trace) (Summary, error) {
 	m.SlotHours = float64(slotTicks) * cfg.Tick.Hours()
 	m.RecordsArrived = int64(math.Round(arrived))
 	m.RecordsProcessed = m.RecordsArrived
+	m.Deploys = deploys
 	return m, nil
+}
+
+// SimulatedOracle runs Oracle's schedule through the simulator: the job
+// starts at KeepUp's parallelism, and before every tick takes the
+// parallelism Oracle gives that tick's rates, at no cost (no restart, no
+// downtime, no replay; counters and buffers are kept). Everything else is
+// simulated as for any policy (arrival noise, buffers, Config.Deploys with
+// their restarts), so its SLO violation shows what the computed bound
+// leaves out. Rescales counts its parallelism changes.
+func SimulatedOracle(cfg Config, job Job, trace Trace) (Summary, error) {
+	s, err := New(cfg, job, trace)
+	if err != nil {
+		return Summary{}, err
+	}
+	z := newSizer(s.topo, trace)
+	z.factor = s.wander.factor
+	p := make([]int, len(s.topo.vertices))
+	for s.now < s.cfg.Duration {
+		if s.deploys < len(s.cfg.Deploys) && s.now >= s.cfg.Deploys[s.deploys].At {
+			s.deploy()
+			z.tables()
+		}
+		z.size(s.now, p)
+		s.resizeFree(p)
+		s.Step()
+	}
+	return s.Summary(), nil
+}
+
+// resizeFree changes the parallelism to p at no cost.
+func (s *Sim) resizeFree(p []int) {
+	if slices.Equal(p, s.p) {
+		return
+	}
+	for i := range p {
+		if p[i] != s.p[i] && s.running {
+			s.vs[i].resize(p[i], s.cfg)
+		}
+	}
+	copy(s.p, p)
+	s.slots = s.topo.slots(s.p)
+	s.stats.rescales++
 }

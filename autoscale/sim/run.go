@@ -23,8 +23,15 @@ type Summary struct {
 	// Rescales counts decisions that restarted the job (for Oracle: the
 	// parallelism changes, which cost it nothing).
 	Rescales int
+	// MaxRescales3h is the most rescales within any 3 h.
+	MaxRescales3h int
+	// Flaps counts rescales that moved some vertex the other way from its
+	// previous move, made at most 15 min before.
+	Flaps int
 	// Failovers counts Failover restarts.
 	Failovers int
+	// Deploys counts the Config.Deploys carried out.
+	Deploys int
 	// Downtime is the time the job was not running.
 	Downtime time.Duration
 	// MaxLag is the largest time lag of any source.
@@ -42,8 +49,9 @@ type Summary struct {
 	RecordsLost int64
 	// Backlog counts the records not yet read at the end.
 	Backlog int64
-	// Checkpoints counts completed checkpoints.
-	Checkpoints int
+	// Checkpoints counts completed checkpoints; CheckpointsFailed those
+	// that failed (Config.CheckpointFailure).
+	Checkpoints, CheckpointsFailed int
 	// Unmet is, for Oracle, the time during which some vertex could not
 	// keep up even at its highest useful parallelism; 0 for a run.
 	Unmet time.Duration
@@ -51,8 +59,8 @@ type Summary struct {
 
 // String renders the summary's headline figures.
 func (m Summary) String() string {
-	return fmt.Sprintf("slo_violation=%v slot_hours=%.1f rescales=%d max_lag=%v processed=%d replayed=%d lost=%d",
-		m.SLOViolation, m.SlotHours, m.Rescales, m.MaxLag, m.RecordsProcessed, m.RecordsReplayed, m.RecordsLost)
+	return fmt.Sprintf("slo_violation=%v slot_hours=%.1f rescales=%d max_rescales_3h=%d flaps=%d max_lag=%v processed=%d replayed=%d lost=%d",
+		m.SLOViolation, m.SlotHours, m.Rescales, m.MaxRescales3h, m.Flaps, m.MaxLag, m.RecordsProcessed, m.RecordsReplayed, m.RecordsLost)
 }
 
 // Summary returns the figures so far.
@@ -68,11 +76,24 @@ func (s *Sim) Summary() Summary {
 	st := s.stats
 	return Summary{
 		Duration: s.now, SLOViolation: st.violation, SlotHours: float64(st.slotTicks) * s.tick.Hours(), PeakSlots: st.peakSlots,
-		Rescales: st.rescales, Failovers: st.failovers, Downtime: st.downtime, MaxLag: st.maxLag,
+		Rescales: st.rescales, MaxRescales3h: mostWithin(st.rescaleAt, 3*time.Hour), Flaps: st.flaps,
+		Failovers: st.failovers, Deploys: st.deploys, Downtime: st.downtime, MaxLag: st.maxLag,
 		RecordsArrived: st.arrived, RecordsProcessed: processed, RecordsReplayed: st.replayed,
 		RecordsLost: st.arrived - (st.reads - st.replayed) - backlog, Backlog: backlog,
-		Checkpoints: st.checkpoints,
+		Checkpoints: st.checkpoints, CheckpointsFailed: st.ckptFailed,
 	}
+}
+
+// mostWithin is the most of the sorted times ts within any span of d.
+func mostWithin(ts []time.Duration, d time.Duration) int {
+	most, from := 0, 0
+	for i, t := range ts {
+		for t-ts[from] >= d {
+			from++
+		}
+		most = max(most, i-from+1)
+	}
+	return most
 }
 
 // Run simulates job fed by trace for cfg.Duration, asking policy every

@@ -86,11 +86,13 @@ func PipelinesJob(n int) Job {
 	return j
 }
 
-// Scenario is a standard workload: a job, the trace feeding it, and how
-// long to simulate it.
+// Scenario is a workload: a job, the trace feeding it, how long to
+// simulate it and, for a robustness scenario, the realism and faults it
+// adds to the config and the vertex that bounds it when nothing keeps up.
 type Scenario struct {
-	// Name is the trace's name: "steady", "diurnal", "spike", "bursty",
-	// "multi-pipeline".
+	// Name is the scenario's name: for a standard one its trace's,
+	// "steady", "diurnal", "spike", "bursty", "multi-pipeline"; for a
+	// robustness one its family's (Robustness).
 	Name string
 	// Job starts at the parallelism that keeps up at the start (KeepUp at
 	// 0).
@@ -99,11 +101,23 @@ type Scenario struct {
 	Trace Trace
 	// Duration is how long the scenario is simulated.
 	Duration time.Duration
+	// Setup, when set, adds the scenario's realism and faults to a config
+	// (Config calls it).
+	Setup func(*Config)
+	// Bottleneck is, for a scenario whose load no parallelism can serve
+	// (Oracle's Unmet is not 0), the vertex that bounds it: the one an
+	// honest policy names when it says it cannot keep up. "" otherwise.
+	Bottleneck string
+	// About says in a sentence what the scenario tests.
+	About string
 }
 
-// Config returns base with the scenario's Duration.
+// Config returns base with the scenario's Duration and Setup applied.
 func (sc Scenario) Config(base Config) Config {
 	base.Duration = sc.Duration
+	if sc.Setup != nil {
+		sc.Setup(&base)
+	}
 	return base
 }
 

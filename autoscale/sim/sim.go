@@ -21,22 +21,44 @@ type Sim struct {
 	now         time.Duration // since cfg.Start
 	vs          []vertexState
 	p           []int // parallelism (the targets, while restarting)
-	slots       int
+	pending     []int // targets waiting for slots to arrive (nil: none)
+	slotsAt     time.Duration
+	slots       int // slots held (paid)
 	running     bool
 	downUntil   time.Duration
 	lastRestart time.Duration
+	warmSince   time.Duration // when the warm-up began (the start's job is warm)
 	nextCkpt    time.Duration
 	viewFrom    time.Duration
 	nextView    time.Duration
 	nextCache   time.Duration
-	rng         uint64
+	name        string // the job's ID, as Observation.Job
+	deploys     int    // deploys done
+	rng         uint64 // arrival noise
+	rnd         streams
+	wander      *wander
 
 	cache      []VertexMetrics
-	cacheValid bool
+	cacheOK    []bool // per vertex: the cache holds its metrics
+	cacheValid bool   // some refresh since the job last became RUNNING
 	cacheAt    time.Duration
 
+	moves []move // per vertex: its last parallelism change
 	stats stats
 }
+
+// streams are the seeded random streams of the realism, one per concern,
+// so that turning one on does not change the draws of another.
+type streams struct{ metrics, restarts, checkpoints uint64 }
+
+// move is a vertex's last parallelism change: when, and which way.
+type move struct {
+	at  time.Duration
+	dir int
+}
+
+// flapWindow is how soon a reversed move counts as a flap.
+const flapWindow = 15 * time.Minute
 
 // stats are the running totals behind Summary.
 type stats struct {
@@ -44,9 +66,11 @@ type stats struct {
 	slotTicks                int64 // slots x ticks
 	peakSlots                int
 	rescales, failovers      int
+	deploys, flaps           int
+	rescaleAt                []time.Duration
 	violation, downtime      time.Duration
 	maxLag                   time.Duration
-	checkpoints              int
+	checkpoints, ckptFailed  int
 }
 
 // New returns a simulation of job fed by trace, RUNNING at cfg.Start at
@@ -63,12 +87,19 @@ func New(cfg Config, job Job, trace Trace) (*Sim, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	if err := topo.checkDeploys(cfg.Deploys); err != nil {
+		return nil, err
+	}
 	s := &Sim{
 		cfg: cfg, topo: topo, trace: trace, tick: cfg.Tick, running: true, rng: splitmix(cfg.Seed),
-		nextView: viewPeriod, nextCache: cfg.MetricPeriod,
+		nextView: viewPeriod, nextCache: cfg.MetricPeriod, name: topo.name,
+		rnd:    streams{metrics: splitmix(cfg.Seed ^ saltMetrics), restarts: splitmix(cfg.Seed ^ saltRestarts), checkpoints: splitmix(cfg.Seed ^ saltCheckpoints)},
+		wander: newWander(cfg.Wander, cfg.Tick, cfg.Seed, len(topo.sources)),
 	}
 	s.vs = make([]vertexState, len(topo.vertices))
 	s.cache = make([]VertexMetrics, len(topo.vertices))
+	s.cacheOK = make([]bool, len(topo.vertices))
+	s.moves = make([]move, len(topo.vertices))
 	for i, v := range topo.vertices {
 		s.vs[i] = vertexState{spec: v, outs: topo.outs[i], keyed: topo.keyed[i], met: &vertexMeter{}}
 		s.p = append(s.p, v.Parallelism)
@@ -81,6 +112,7 @@ func New(cfg Config, job Job, trace Trace) (*Sim, error) {
 		}
 	}
 	s.resume()
+	s.warmSince = -cfg.Restarts.WarmUp
 	return s, nil
 }
 
@@ -136,6 +168,7 @@ func (s *Sim) Lag(source string) (lag time.Duration, ok bool) {
 // periodic work that falls due at its end (checkpoint, metric views, the
 // metric cache), and the end of a restart's downtime.
 func (s *Sim) Step() {
+	s.deploy()
 	s.arrive()
 	if s.running {
 		s.flow()
@@ -158,6 +191,9 @@ func (s *Sim) Step() {
 	if !s.running && s.now >= s.downUntil {
 		s.resume()
 	}
+	if s.running && s.pending != nil && s.now >= s.slotsAt {
+		s.rescale(s.pending)
+	}
 }
 
 // nextMultiple is the first multiple of period after t.
@@ -177,12 +213,21 @@ func (s *Sim) advanceTo(t time.Duration) {
 
 // Apply carries out a decision now: when it changes any parallelism the
 // job restarts (Config.Rescale says how), and runs again at the targets
-// after the downtime. While the job is already restarting, the targets
-// replace the ones it restarts at, with no further downtime. Vertices the
-// decision does not name keep their parallelism. Errors wrap
-// ErrInvalidDecision, and the job is left as it was.
+// after the downtime (Config.InPlaceDowntime or RedeployDowntime, plus
+// what Config.Restarts adds). When the targets need more slots than the
+// job holds and Restarts.SlotArrival is set, the job keeps running as it
+// is until they arrive, then restarts; a decision in the meantime replaces
+// the targets (one that keeps the current parallelism cancels the
+// rescale). While the job is already restarting, the targets replace the
+// ones it restarts at, with no further downtime unless they need slots
+// still to arrive. Vertices the decision does not name keep their
+// parallelism. Errors wrap ErrInvalidDecision, and the job is left as it
+// was.
 func (s *Sim) Apply(d autoscale.Decision) error {
 	next := slices.Clone(s.p)
+	if s.pending != nil {
+		next = slices.Clone(s.pending)
+	}
 	for id, t := range d.Targets {
 		i, ok := s.topo.index[id]
 		if !ok {
@@ -193,53 +238,29 @@ func (s *Sim) Apply(d autoscale.Decision) error {
 		}
 		next[i] = t
 	}
-	if slices.Equal(next, s.p) {
-		return nil
-	}
-	s.p = next
-	s.slots = s.topo.slots(next)
-	if s.running {
-		s.stats.rescales++
-		s.restart(s.cfg.Rescale)
+	switch need := s.topo.slots(next); {
+	case slices.Equal(next, s.p):
+		s.pending, s.slots = nil, s.topo.slots(s.p)
+	case !s.running:
+		if arrive := s.cfg.Restarts.SlotArrival; arrive > 0 && need > s.slots {
+			s.downUntil = max(s.downUntil, s.now+arrive)
+		}
+		s.p, s.slots = next, need
+	case s.cfg.Restarts.SlotArrival > 0 && need > s.slots:
+		if s.pending == nil || need > s.topo.slots(s.pending) {
+			s.slotsAt = s.now + s.cfg.Restarts.SlotArrival
+		}
+		s.pending, s.slots = next, need
+	default:
+		s.rescale(next)
 	}
 	return nil
-}
-
-// Failover restarts the job as after a task failure: from the last
-// completed checkpoint, at the same parallelism, after
-// Config.InPlaceDowntime. It does nothing while the job is restarting.
-func (s *Sim) Failover() {
-	if s.running {
-		s.stats.failovers++
-		s.restart(InPlace)
-	}
-}
-
-// restart stops the job: sources go back to the last checkpoint (InPlace)
-// or take a savepoint where they are (Redeploy); in-flight records are
-// dropped (they are read again); the metrics vanish.
-func (s *Sim) restart(mode RescaleMode) {
-	for _, i := range s.topo.sources {
-		for k := range s.vs[i].src.parts {
-			pt := &s.vs[i].src.parts[k]
-			if mode == Redeploy {
-				pt.checkpoint()
-			}
-			s.stats.replayed += pt.rewind()
-		}
-	}
-	for i := range s.vs {
-		s.vs[i].buf = 0
-	}
-	s.running = false
-	s.downUntil = s.now + s.cfg.downtime(mode)
-	s.cacheValid = false
 }
 
 // resume makes the job RUNNING at its parallelism, counters from zero.
 func (s *Sim) resume() {
 	s.running = true
-	s.lastRestart = s.now
+	s.lastRestart, s.warmSince = s.now, s.now
 	s.viewFrom = s.now
 	s.nextCkpt = s.now + s.cfg.CheckpointInterval
 	for i := range s.vs {
@@ -248,13 +269,18 @@ func (s *Sim) resume() {
 	s.slots = s.topo.slots(s.p)
 }
 
-// checkpoint completes a checkpoint of the sources' positions.
+// checkpoint completes a checkpoint of the sources' positions, unless it
+// fails (Config.CheckpointFailure).
 func (s *Sim) checkpoint() {
+	s.nextCkpt = s.now + s.cfg.CheckpointInterval
+	if p := s.cfg.CheckpointFailure; p > 0 && draw(&s.rnd.checkpoints) < p {
+		s.stats.ckptFailed++
+		return
+	}
 	for _, i := range s.topo.sources {
 		for k := range s.vs[i].src.parts {
 			s.vs[i].src.parts[k].checkpoint()
 		}
 	}
 	s.stats.checkpoints++
-	s.nextCkpt = s.now + s.cfg.CheckpointInterval
 }

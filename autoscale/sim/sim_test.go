@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 )
@@ -185,8 +186,8 @@ func TestErrors(t *testing.T) {
 		{"bursts longer than slots", sim.Config{}, good, sim.Bursty{Base: 1, MaxLength: 2 * time.Hour}},
 	}
 	for _, tt := range tests {
-		if _, err := sim.New(tt.cfg, tt.job, tt.tr); !errors.Is(err, sim.ErrInvalidConfig) {
-			t.Errorf("%s: New error %v, want ErrInvalidConfig", tt.name, err)
+		if _, err := sim.New(tt.cfg, tt.job, tt.tr); !errors.Is(err, sim.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("%s: New error %v, want ErrInvalidConfig (and the root one)", tt.name, err)
 		}
 		if _, err := sim.Oracle(tt.cfg, tt.job, tt.tr); !errors.Is(err, sim.ErrInvalidConfig) {
 			t.Errorf("%s: Oracle error %v, want ErrInvalidConfig", tt.name, err)

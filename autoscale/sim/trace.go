@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -213,4 +214,64 @@ func (m MultiPipeline) Validate() error {
 		return fmt.Errorf("negative Pipelines %d", m.Pipelines)
 	}
 	return m.Diurnal.Validate()
+}
+
+// Skewed spreads a trace's records unevenly over each source's partitions,
+// keeping their total: partition k's weight is 1 / (k+1)^Zipf, partition
+// Hot's multiplied by HotFactor, and each partition gets its weight's share
+// of the total the trace gives all of them. Keys are rarely spread evenly
+// (a popular customer, a default key), and a hot partition beyond what one
+// subtask reads makes a source that no parallelism helps.
+type Skewed struct {
+	// Trace gives the rates to redistribute. Required.
+	Trace Trace
+	// Zipf is the exponent of the partitions' weights. Default: 0 (even).
+	Zipf float64
+	// Hot is a partition whose weight HotFactor multiplies. Default: 0.
+	Hot int
+	// HotFactor multiplies partition Hot's weight. Default: 1. Zero means
+	// default.
+	HotFactor float64
+}
+
+var _ Trace = Skewed{}
+
+// Rates implements Trace.
+func (s Skewed) Rates(src TraceSource, t time.Duration, rates []float64) {
+	s.Trace.Rates(src, t, rates)
+	total, weights := 0.0, 0.0
+	for k, r := range rates {
+		total += r
+		weights += s.weight(k)
+	}
+	for k := range rates {
+		rates[k] = total * s.weight(k) / weights
+	}
+}
+
+func (s Skewed) weight(k int) float64 {
+	w := 1.0
+	if s.Zipf != 0 {
+		w = math.Pow(float64(k+1), -s.Zipf)
+	}
+	if k == s.Hot && s.HotFactor != 0 {
+		w *= s.HotFactor
+	}
+	return w
+}
+
+// Validate checks the fields and the trace skewed.
+func (s Skewed) Validate() error {
+	switch {
+	case s.Trace == nil:
+		return errors.New("the skewed Trace is missing")
+	case !(s.Zipf >= 0) || math.IsInf(s.Zipf, 0):
+		return fmt.Errorf("zipf exponent %g is not a non-negative number", s.Zipf)
+	case s.Hot < 0 || !(s.HotFactor >= 0) || math.IsInf(s.HotFactor, 0):
+		return fmt.Errorf("negative Hot %d, or HotFactor %g not a non-negative number", s.Hot, s.HotFactor)
+	}
+	if v, ok := s.Trace.(validator); ok {
+		return v.Validate()
+	}
+	return nil
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"testing"
-	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
@@ -27,13 +28,11 @@ func TestConfigDefaults(t *testing.T) {
 	plan := flinkapi.JobDetails{Plan: flinkapi.Plan{Nodes: []flinkapi.PlanNode{
 		{ID: "aa"}, {ID: "bb", Inputs: []flinkapi.PlanInput{{ID: "aa"}}}, {ID: "cc"},
 	}}}
-	before := time.Now()
-	now := s.cfg.Clock()
 	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
 		{Field: "Client", Got: s.cfg.Client, Want: Flink(nopFlink{})}, // required
 		{Field: "Job", Got: s.cfg.Job, Want: job},                     // required
 		{Field: "Vertices", Doc: "every vertex without inputs in the job's plan", Got: s.sources(plan), Want: []flinkapi.VertexID{"aa", "cc"}},
-		{Field: "Clock", Doc: "time.Now", Got: !now.Before(before) && now.Sub(before) < time.Second, Want: true},
+		{Field: "Clock", Doc: "the system clock (clock.System)", Got: s.cfg.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "discard", Got: s.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},
 	}, docdefaults.EveryField())
 }
@@ -49,8 +48,11 @@ func TestConfigValidate(t *testing.T) {
 		"bad vertex": {Client: ok.Client, Job: ok.Job, Vertices: []flinkapi.VertexID{"x"}},
 	} {
 		err := cfg.Validate()
-		if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, backlog.ErrInvalidConfig) {
-			t.Errorf("%s: Validate() = %v, want ErrInvalidConfig (and backlog's)", name, err)
+		if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, backlog.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("%s: Validate() = %v, want ErrInvalidConfig (and backlog's, and the root one)", name, err)
+		}
+		if _, err := New(cfg); !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("%s: New error %v, want ErrInvalidConfig", name, err)
 		}
 	}
 }

@@ -22,6 +22,11 @@
 //
 // A snapshot costs one job-details call plus one aggregated-metrics call
 // per source vertex once flinkapi's metric-name cache is warm (one more per
-// vertex to list names when it is cold). A Source is safe for concurrent
-// use.
+// vertex to list names when it is cold). Given an autoscale/flinkio.Shared
+// as its Client, and observed through the Observer sharing it, it costs
+// nothing more: the Observer reads the job details and each source's
+// metrics once per observation, the backlog gauges included, and the
+// Source's calls are answered from that read. The metric names are
+// flinkapi's (ParseBacklogMetric), the same the fakes report. A Source is
+// safe for concurrent use.
 package flinkbacklog

@@ -18,7 +18,7 @@ func Example() {
 	}
 	defer srv.Close()
 	source := flinkapi.VertexID("0a448493b4782967b150582570326227")
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
 		{ID: source, Name: "Source: orders", Parallelism: 2},
 		{Name: "Sink", Inputs: []flinktest.Input{{From: source}}},
 	}})

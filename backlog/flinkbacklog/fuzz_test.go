@@ -34,13 +34,13 @@ func FuzzParseName(f *testing.F) {
 				t.Fatalf("%q: kind %d with split %q", name, m.kind, m.split)
 			}
 		case kindSplitElements, kindSplitBytes:
-			if m.split == "" || !strings.Contains(name, beamSplitPrefix+m.split+".backlog_") {
+			if m.split == "" || !strings.Contains(name, "source.splits."+m.split+".backlog_") {
 				t.Fatalf("%q: split %q not from the name", name, m.split)
 			}
 		default:
 			t.Fatalf("%q: kind %d out of range", name, m.kind)
 		}
-		if m.kind == kindPending && !strings.HasSuffix(name, pendingRecordsName) {
+		if m.kind == kindPending && !strings.HasSuffix(name, flinkapi.MetricPendingRecords) {
 			t.Fatalf("%q read as pendingRecords", name)
 		}
 	})

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
 
 // Flink is the part of the Flink REST client this package uses;
-// *flinkapi.Client satisfies it.
+// *flinkapi.Client satisfies it, and so does *flinkio.Shared, which answers
+// a Source's calls from the reads an autoscale/flinkio Observer makes
+// anyway.
 type Flink interface {
 	JobDetails(ctx context.Context, job flinkapi.JobID) (flinkapi.JobDetails, error)
 	VertexMetricNames(ctx context.Context, job flinkapi.JobID, vertex flinkapi.VertexID) ([]string, error)
@@ -23,8 +26,8 @@ type Flink interface {
 var _ Flink = (*flinkapi.Client)(nil)
 
 // ErrInvalidConfig is wrapped by every error New and Config.Validate return
-// for a bad Config. It wraps backlog.ErrInvalidConfig, so errors.Is matches
-// either.
+// for a bad Config. It wraps backlog.ErrInvalidConfig, which wraps
+// flinkscale.ErrInvalidConfig, so errors.Is matches any of the three.
 var ErrInvalidConfig = fmt.Errorf("flinkbacklog: %w", backlog.ErrInvalidConfig)
 
 // SourceName is Snapshot.Source and Partition.Source of this package's
@@ -40,8 +43,9 @@ type Config struct {
 	// Vertices are the source vertices to read. Default: every vertex
 	// without inputs in the job's plan.
 	Vertices []flinkapi.VertexID
-	// Clock returns the time of a snapshot. Default: time.Now.
-	Clock func() time.Time
+	// Clock tells the time of a snapshot. Default: the system clock
+	// (clock.System).
+	Clock clock.Clock
 	// Logger receives a debug line per snapshot. Default: discard.
 	Logger *slog.Logger
 }
@@ -76,9 +80,7 @@ func New(cfg Config) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = time.Now
-	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -95,7 +97,7 @@ func (s *Source) Backlog(ctx context.Context) (backlog.Snapshot, error) {
 	if err != nil {
 		return backlog.Snapshot{}, fmt.Errorf("flinkbacklog: job %s: %w", s.cfg.Job, err)
 	}
-	snap := backlog.Snapshot{Time: s.cfg.Clock(), Group: string(s.cfg.Job), Source: SourceName}
+	snap := backlog.Snapshot{Time: s.cfg.Clock.Now(), Group: string(s.cfg.Job), Source: SourceName}
 	for _, v := range s.sources(d) {
 		entries, err := s.vertex(ctx, v)
 		if err != nil {

@@ -22,7 +22,7 @@ const (
 func twoSources(t *testing.T) (*flinktest.Server, *flinkapi.Client, flinkapi.JobID) {
 	t.Helper()
 	srv := flinktest.Start(t, flinktest.Config{})
-	id, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
+	id, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
 		{ID: src, Name: "Source: orders", Parallelism: 2},
 		{ID: src2, Name: "Source: payments", Parallelism: 3},
 		{ID: agg, Parallelism: 2, Inputs: []flinktest.Input{{From: src}, {From: src2}}},

@@ -10,6 +10,7 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock"
 )
 
 // Defaults of Config.
@@ -33,7 +34,8 @@ const (
 func minVersion() sarama.KafkaVersion { return sarama.V0_11_0_0 }
 
 // ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
-// backlog.ErrInvalidConfig, so errors.Is matches either.
+// backlog.ErrInvalidConfig, which wraps flinkscale.ErrInvalidConfig, so
+// errors.Is matches all three.
 var ErrInvalidConfig = fmt.Errorf("kafkalag: %w", backlog.ErrInvalidConfig)
 
 // ErrClosed is returned by evaluations after Close.
@@ -111,8 +113,11 @@ type Config struct {
 	// SampleBytes caps the bytes one sampled partition may return.
 	// Default: DefaultSampleBytes (64 KiB).
 	SampleBytes int32
-	// Clock returns the current time. Default: time.Now.
-	Clock func() time.Time
+	// Clock tells the time each evaluation is stamped with (the snapshots'
+	// Time and the Tracker's end-offset history); only its Now is used.
+	// Waits on Kafka (Timeout, RetryBackoff) are in real time. Default:
+	// the system clock.
+	Clock clock.Clock
 	// Logger receives debug logs of retries and warnings of failures.
 	// Default: nil, logs are discarded.
 	Logger *slog.Logger
@@ -231,9 +236,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SampleBytes == 0 {
 		c.SampleBytes = DefaultSampleBytes
 	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/backlog"
 )
 
@@ -59,8 +60,8 @@ func TestConfigInvalid(t *testing.T) {
 				_ = l.Close()
 				t.Fatal("New succeeded")
 			}
-			if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, backlog.ErrInvalidConfig) {
-				t.Errorf("err = %v, want ErrInvalidConfig", err)
+			if !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, backlog.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+				t.Errorf("err = %v, want kafkalag's, backlog's and flinkscale's ErrInvalidConfig", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %q, want it to mention %q", err, tt.want)

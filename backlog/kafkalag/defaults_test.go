@@ -9,6 +9,8 @@ import (
 	"github.com/IBM/sarama"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
 
@@ -21,8 +23,6 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	defer l.Close()
 	sc := l.client.Config()
-	before := time.Now()
-	now := l.cfg.Clock()
 	docdefaults.Check(t, ".", "Config", []docdefaults.Row{
 		{Field: "Client", Got: l.ownClient, Want: true},                       // exactly one of Client and Brokers; Close closes the one New creates
 		{Field: "Brokers", Got: l.cfg.Brokers, Want: []string{"127.0.0.1:1"}}, // bootstrap addresses, kept
@@ -35,7 +35,7 @@ func TestConfigDefaults(t *testing.T) {
 		{Field: "RetryBackoff", Doc: "DefaultRetryBackoff (100ms)", Got: l.cfg.RetryBackoff, Want: 100 * time.Millisecond},
 		{Field: "SampleSizes", Doc: "0, off", Got: l.cfg.SampleSizes, Want: 0},
 		{Field: "SampleBytes", Doc: "DefaultSampleBytes (64 KiB)", Got: l.cfg.SampleBytes, Want: int32(64 << 10)},
-		{Field: "Clock", Doc: "time.Now", Got: !now.Before(before) && now.Sub(before) < time.Second, Want: true},
+		{Field: "Clock", Doc: "the system clock", Got: l.cfg.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "nil, logs are discarded", Got: l.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},
 	}, docdefaults.EveryField())
 	docdefaults.Check(t, ".", "Group", []docdefaults.Row{
@@ -56,13 +56,12 @@ func TestConfigDefaultTrackerIsUsed(t *testing.T) {
 	c := newCluster(t, map[string]int32{"orders": 1})
 	c.produce("orders", []int32{0}, 5, 10)
 	c.commit("g", offsets("orders", 0))
-	now := time.Now()
-	clock := func() time.Time { return now }
-	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Clock: clock})
+	clk := clocktest.New(time.Now())
+	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Clock: clk})
 	if lag := part(t, evaluate(t, l)[0], "orders", 0).TimeLag; lag.Reason() != backlog.TooFewPoints {
 		t.Fatalf("first evaluation: time lag %v, want unknown (too few points)", lag)
 	}
-	now = now.Add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	c.produce("orders", []int32{0}, 5, 10)
 	if lag := part(t, evaluate(t, l)[0], "orders", 0).TimeLag; lag.String() != "20s" {
 		t.Errorf("second evaluation: time lag %v, want 20s (extrapolated from the Tracker's history)", lag)

@@ -112,8 +112,8 @@
 // # Defaults
 //
 // Timeout 10s per evaluation, 3 OffsetFetch retries 100ms apart, record
-// size sampling off, a Tracker of its own, time.Now, logs discarded. With
-// Brokers, the client is sarama.NewConfig() with Version V2_8_0_0 unless
+// size sampling off, a Tracker of its own, the system clock, logs
+// discarded. With Brokers, the client is sarama.NewConfig() with Version V2_8_0_0 unless
 // Config.Sarama says otherwise; versions below V0_11_0_0 are rejected.
 // New does no I/O. Process-wide sarama settings (sarama.Logger, metrics)
 // are never changed.

@@ -7,6 +7,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/flinkscale/flinkscale/backlog"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 )
 
 // TestTimeLag checks the end-offset history is kept across evaluations:
@@ -15,14 +16,14 @@ import (
 func TestTimeLag(t *testing.T) {
 	c := newCluster(t, map[string]int32{"orders": 1})
 	c.produce("orders", []int32{0}, 10, 10)
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Clock: func() time.Time { return now }})
+	clk := clocktest.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	l := c.newLag(Config{Groups: []Group{{Name: "g", Topics: []string{"orders"}}}, Clock: clk})
 	c.commit("g", offsets("orders", 10))
 	if p := part(t, evaluate(t, l)[0], "orders", 0); p.TimeLag.String() != "0s" {
 		t.Errorf("caught up: time lag %v, want 0s", p.TimeLag)
 	}
 	c.produce("orders", []int32{0}, 10, 10)
-	now = now.Add(10 * time.Second)
+	clk.Advance(10 * time.Second)
 	p := part(t, evaluate(t, l)[0], "orders", 0)
 	if lag, ok := p.TimeLag.Value(); !ok || lag != 10*time.Second {
 		t.Errorf("time lag %v, want 10s", p.TimeLag)

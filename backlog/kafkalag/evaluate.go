@@ -70,7 +70,7 @@ func (l *Lag) measure(ctx context.Context, groups []Group) (*estimator, error) {
 		return nil, fmt.Errorf("metadata: %w", l.late(ctx, res.err))
 	}
 	r.lay = res.lay
-	est = l.newEstimator(l.cfg.Clock(), groups, r)
+	est = l.newEstimator(l.cfg.Clock.Now(), groups, r)
 	close(ready)
 	ls.wg.Wait()
 	est.finishRest()

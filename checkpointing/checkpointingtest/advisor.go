@@ -2,6 +2,7 @@ package checkpointingtest
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -13,7 +14,9 @@ import (
 // Observations are the valid observations RunAdvisor tries, with the time
 // to advise at: a healthy job, one with checkpointing disabled, one whose
 // checkpoints expire, one with unaligned checkpoints behind a legacy source
-// under backpressure, one with large in-flight buffers and growing state.
+// under backpressure, one with large in-flight buffers and growing state,
+// and one whose figures are known zeros (checkpoints of under a
+// millisecond, barriers that do not wait).
 func Observations() (now time.Time, obs []checkpointing.Observation) {
 	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	history := func(n int, d time.Duration, size func(i int) int64, expired ...int) []checkpointing.Checkpoint {
@@ -35,44 +38,57 @@ func Observations() (now time.Time, obs []checkpointing.Observation) {
 		{},
 		{Settings: checkpointing.Settings{Interval: 10 * time.Second, Timeout: time.Minute}, History: history(10, 50*time.Second, flat, 2, 5, 8)},
 		{Settings: checkpointing.Settings{Interval: time.Minute, Unaligned: true}, History: history(10, 4*time.Minute, flat, 7, 8, 9),
-			Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: true}},
+			Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: checkpointing.Known(true)}},
 		{Settings: checkpointing.Settings{Interval: time.Minute, MaxBundleSize: 10_000}, History: history(10, 2*time.Second, growing),
-			Facts: checkpointing.Facts{ElementBytes: 180, Pipelines: 100, Alignment: time.Minute, Backpressured: true}},
+			Facts: checkpointing.Facts{ElementBytes: checkpointing.Known[int64](180), Pipelines: 100,
+				Alignment: checkpointing.Known(time.Minute), Backpressured: checkpointing.Known(true)}},
+		{Settings: checkpointing.Settings{Interval: time.Minute}, History: history(10, 0, flat),
+			Durations: checkpointing.DurationsOf(make([]time.Duration, 10)),
+			Facts: checkpointing.Facts{Source: checkpointing.SourceFLIP27,
+				Alignment: checkpointing.Known[time.Duration](0), Backpressured: checkpointing.Known(false)}},
 	}
 }
 
-// RunAdvisor checks that a keeps the Advisor contract.
-func RunAdvisor(t *testing.T, a checkpointing.Advisor) {
+// RunAdvisor checks that the advisors newA returns keep the Advisor
+// contract. It runs a subtest per observation of Observations and one for
+// the invalid observations, each with an advisor of its own from newA.
+func RunAdvisor(t *testing.T, newA func() checkpointing.Advisor) {
 	t.Helper()
 	now, all := Observations()
 	for i, obs := range all {
-		before := slices.Clone(obs.History)
-		fs, err := a.Advise(now, obs)
-		if err != nil {
-			t.Errorf("observation %d: %v", i, err)
-			continue
-		}
-		if !reflect.DeepEqual(obs.History, before) {
-			t.Errorf("observation %d: Advise modified the history", i)
-		}
-		if !slices.IsSortedFunc(fs, func(x, y checkpointing.Finding) int { return int(y.Severity) - int(x.Severity) }) {
-			t.Errorf("observation %d: findings not most severe first: %v", i, fs)
-		}
-		checkFindings(t, "observation", obs.Settings, fs)
-		if again, _ := a.Advise(now, obs); !reflect.DeepEqual(again, fs) {
-			t.Errorf("observation %d: not deterministic", i)
-		}
+		t.Run(fmt.Sprintf("observation %d", i), func(t *testing.T) {
+			a := newA()
+			before := slices.Clone(obs.History)
+			fs, err := a.Advise(now, obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(obs.History, before) {
+				t.Errorf("Advise modified the history")
+			}
+			if !slices.IsSortedFunc(fs, func(x, y checkpointing.Finding) int { return int(y.Severity) - int(x.Severity) }) {
+				t.Errorf("findings not most severe first: %v", fs)
+			}
+			checkFindings(t, "observation", obs.Settings, fs)
+			if again, _ := a.Advise(now, obs); !reflect.DeepEqual(again, fs) {
+				t.Errorf("not deterministic")
+			}
+		})
 	}
-	invalid := []checkpointing.Observation{
-		{Settings: checkpointing.Settings{Interval: time.Millisecond}},
-		{Settings: checkpointing.Settings{Interval: time.Minute}, Facts: checkpointing.Facts{ElementBytes: -1}},
-	}
-	for _, obs := range invalid {
-		_, err := a.Advise(now, obs)
-		if !errors.Is(err, checkpointing.ErrInvalidConfig) && !errors.Is(err, checkpointing.ErrInvalidInput) {
-			t.Errorf("invalid observation %+v: error %v", obs, err)
+	t.Run("invalid", func(t *testing.T) {
+		a := newA()
+		invalid := []checkpointing.Observation{
+			{Settings: checkpointing.Settings{Interval: time.Millisecond}},
+			{Settings: checkpointing.Settings{Interval: time.Minute}, Facts: checkpointing.Facts{ElementBytes: checkpointing.Known[int64](-1)}},
+			{Settings: checkpointing.Settings{Interval: time.Minute}, Facts: checkpointing.Facts{Alignment: checkpointing.Known(-time.Second)}},
 		}
-	}
+		for _, obs := range invalid {
+			_, err := a.Advise(now, obs)
+			if !errors.Is(err, checkpointing.ErrInvalidConfig) && !errors.Is(err, checkpointing.ErrInvalidInput) {
+				t.Errorf("invalid observation %+v: error %v", obs, err)
+			}
+		}
+	})
 }
 
 // checkFindings checks what every finding must have.

@@ -9,11 +9,11 @@ import (
 )
 
 func TestBundlePolicies(t *testing.T) {
-	def, err := checkpointing.NewBundlePolicy(checkpointing.BundlePolicyConfig{})
+	def, err := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tight, err := checkpointing.NewBundlePolicy(checkpointing.BundlePolicyConfig{MaxOverheadShare: 0.01, MaxCheckpointBytes: 1, MaxSize: 50})
+	tight, err := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{MaxOverheadShare: 0.01, MaxCheckpointBytes: 1, MaxSize: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,16 +24,18 @@ func TestBundlePolicies(t *testing.T) {
 		"seed finished": finished, "fixed zero": checkpointing.FixedBundles{},
 		"func": checkpointing.BundlePolicyFunc(def.Choose),
 	} {
-		t.Run(name, func(t *testing.T) { checkpointingtest.RunBundlePolicy(t, p) })
+		t.Run(name, func(t *testing.T) {
+			checkpointingtest.RunBundlePolicy(t, func() checkpointing.BundlePolicy { return p })
+		})
 	}
 }
 
 func TestCheckpointPolicies(t *testing.T) {
-	def, err := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{})
+	def, err := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	custom, err := checkpointing.NewCheckpointPolicy(checkpointing.CheckpointPolicyConfig{
+	custom, err := checkpointing.NewDefaultCheckpointPolicy(checkpointing.DefaultCheckpointPolicyConfig{
 		TimeoutHeadroom: 1.5, MinTimeout: time.Second, MinPauseShare: 0.1, MinInterval: 100 * time.Millisecond,
 		Granularity: 100 * time.Millisecond, WriteBandwidth: 1e6, BaseDuration: 10 * time.Millisecond, NearTimeout: 0.9,
 	})
@@ -41,16 +43,18 @@ func TestCheckpointPolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, p := range map[string]checkpointing.CheckpointPolicy{"default": def, "custom": custom} {
-		t.Run(name, func(t *testing.T) { checkpointingtest.RunCheckpointPolicy(t, p) })
+		t.Run(name, func(t *testing.T) {
+			checkpointingtest.RunCheckpointPolicy(t, func() checkpointing.CheckpointPolicy { return p })
+		})
 	}
 }
 
 func TestAdvisors(t *testing.T) {
-	def, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	def, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sensitive, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{
+	sensitive, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{
 		RepeatedTimeouts: 1, StaleIntervals: 1, GrowthThreshold: 0.01, MinGrowthPoints: 2, LongAlignment: time.Second,
 		LargeInFlight: 1, LargeOptions: 1, RecoveryObjective: 10 * time.Second,
 	})
@@ -58,6 +62,6 @@ func TestAdvisors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, a := range map[string]checkpointing.Advisor{"default": def, "sensitive": sensitive, "func": checkpointing.AdvisorFunc(def.Advise)} {
-		t.Run(name, func(t *testing.T) { checkpointingtest.RunAdvisor(t, a) })
+		t.Run(name, func(t *testing.T) { checkpointingtest.RunAdvisor(t, func() checkpointing.Advisor { return a }) })
 	}
 }

@@ -14,10 +14,19 @@
 // PipelineOptions). Alignment time and source backpressure are measured
 // from Flink's task metrics (checkpointAlignmentTime,
 // checkpointStartDelayNanos, backPressuredTimeMsPerSecond) when the caller
-// leaves them unknown and the client can read them (TaskMetrics). A job without checkpointing (Flink
-// answers 404, or reports the Long.MAX_VALUE interval of disabled periodic
-// checkpoints) is an Observation with checkpointing off, which the advisor
-// reports as checkpointing-disabled; it is not an error.
+// leaves them unknown and the client can read them (TaskMetrics). A job
+// without checkpointing (Flink answers 404, or reports the Long.MAX_VALUE
+// interval of disabled periodic checkpoints) is an Observation with
+// checkpointing off, which the advisor reports as checkpointing-disabled;
+// it is not an error.
+//
+// What Flink reports is known, 0 included (a 0 ms percentile, a 0 ns
+// alignment); what it does not is unknown with a reason, never 0: the
+// duration summary of a job with no completed checkpoint
+// (checkpointing.NoCompletedCheckpoints), a NaN percentile or a task metric
+// the job does not have (checkpointing.NotReported), a negative or
+// infinite figure (checkpointing.InvalidValue), a fact a failed call left
+// unmeasured (checkpointing.ReadFailed).
 //
 // Observe costs two REST calls (one when checkpointing is disabled), plus
 // one job-details call and one call per vertex to measure facts.

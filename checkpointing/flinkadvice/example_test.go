@@ -8,6 +8,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/checkpointing"
 	"github.com/flinkscale/flinkscale/checkpointing/flinkadvice"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
@@ -16,12 +17,12 @@ import (
 // backpressure, read from a (fake) JobManager.
 func ExampleAdvise() {
 	now := time.Date(2026, 11, 25, 12, 10, 0, 0, time.UTC)
-	srv, err := flinktest.NewServer(flinktest.Config{Clock: func() time.Time { return now }})
+	srv, err := flinktest.NewServer(flinktest.Config{Clock: clocktest.New(now)})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	job, err := srv.AddJob(flinktest.JobSpec{
+	job, _, err := srv.AddJob(flinktest.JobSpec{
 		Vertices:      []flinktest.VertexSpec{{Name: "Source: KafkaIO", Parallelism: 4}},
 		Checkpointing: &flinktest.CheckpointingSpec{Interval: time.Minute, Timeout: 5 * time.Minute, Unaligned: true},
 	})
@@ -42,13 +43,13 @@ func ExampleAdvise() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	findings, err := flinkadvice.Advise(context.Background(), c, flinkadvice.Job{
 		ID:    job,
-		Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: true},
+		Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: checkpointing.Known(true)},
 	}, adv, now)
 	if err != nil {
 		log.Fatal(err)

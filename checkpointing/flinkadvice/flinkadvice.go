@@ -131,17 +131,32 @@ func duration(m flinkapi.Millis) time.Duration {
 	return min(m, periodicDisabled).Duration()
 }
 
-// Durations converts Flink's end-to-end duration summary (milliseconds;
-// NaN percentiles mean no data) for count completed checkpoints. Figures
+// Durations converts Flink's end-to-end duration summary (milliseconds)
+// for count completed checkpoints. With none completed every figure is
+// unknown (checkpointing.NoCompletedCheckpoints: Flink then reports NaN
+// percentiles and a 0 maximum). Otherwise a figure Flink reported is known,
+// 0 included; a NaN percentile is unknown (checkpointing.NotReported), a
+// negative or infinite one unknown (checkpointing.InvalidValue). Figures
 // too long for a time.Duration are clamped, as in Settings.
 func Durations(s flinkapi.StatsSummary, count int64) checkpointing.Durations {
-	ms := func(f flinkapi.Float) time.Duration {
-		if !f.Valid() || f <= 0 {
-			return 0
-		}
-		return saturating(float64(f) * float64(time.Millisecond)).Round(time.Microsecond)
+	if count <= 0 {
+		none := checkpointing.Unknown[time.Duration](checkpointing.NoCompletedCheckpoints)
+		return checkpointing.Durations{P50: none, P90: none, P99: none, Max: none}
 	}
-	return checkpointing.Durations{P50: ms(s.P50), P90: ms(s.P90), P99: ms(s.P99), Max: duration(flinkapi.Millis(s.Max)), Count: int(max(count, 0))}
+	ms := func(f flinkapi.Float) checkpointing.Figure[time.Duration] {
+		switch {
+		case math.IsNaN(float64(f)):
+			return checkpointing.Unknown[time.Duration](checkpointing.NotReported)
+		case !f.Valid() || f < 0:
+			return checkpointing.Unknown[time.Duration](checkpointing.InvalidValue)
+		}
+		return checkpointing.Known(saturating(float64(f) * float64(time.Millisecond)).Round(time.Microsecond))
+	}
+	longest := checkpointing.Unknown[time.Duration](checkpointing.InvalidValue)
+	if s.Max >= 0 {
+		longest = checkpointing.Known(duration(flinkapi.Millis(s.Max)))
+	}
+	return checkpointing.Durations{P50: ms(s.P50), P90: ms(s.P90), P99: ms(s.P99), Max: longest, Count: int(count)}
 }
 
 // saturating converts nanoseconds to a Duration: 0 for NaN and negative

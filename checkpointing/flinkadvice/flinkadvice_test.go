@@ -10,6 +10,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/checkpointing"
 	"github.com/flinkscale/flinkscale/checkpointing/flinkadvice"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
@@ -27,8 +28,8 @@ type cp struct {
 // first) and returns a client for it. A nil spec disables checkpointing.
 func serve(t *testing.T, spec *flinktest.CheckpointingSpec, cps []cp) (*flinktest.Server, *flinkapi.Client, flinkapi.JobID) {
 	t.Helper()
-	srv := flinktest.Start(t, flinktest.Config{Clock: func() time.Time { return start.Add(time.Hour) }})
-	id, err := srv.AddJob(flinktest.JobSpec{Name: "clickstream", Checkpointing: spec,
+	srv := flinktest.Start(t, flinktest.Config{Clock: clocktest.New(start.Add(time.Hour))})
+	id, _, err := srv.AddJob(flinktest.JobSpec{Name: "clickstream", Checkpointing: spec,
 		Vertices: []flinktest.VertexSpec{{Name: "Source: KafkaIO", Parallelism: 4}}})
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestObserve(t *testing.T) {
 	if h := obs.History[1]; h.Outcome != checkpointing.Failed || !h.TimedOut(time.Minute) || h.Duration != time.Minute {
 		t.Errorf("expired checkpoint converted to %+v", h)
 	}
-	wantD := checkpointing.Durations{P50: 47 * time.Second, P90: 50800 * time.Millisecond, P99: 51880 * time.Millisecond, Max: 52 * time.Second, Count: 7}
+	wantD := checkpointing.Durations{P50: checkpointing.Known(47 * time.Second), P90: checkpointing.Known(50800 * time.Millisecond), P99: checkpointing.Known(51880 * time.Millisecond), Max: checkpointing.Known(52 * time.Second), Count: 7}
 	if obs.Durations != wantD {
 		t.Errorf("durations %+v, want %+v", obs.Durations, wantD)
 	}
@@ -97,18 +98,18 @@ func TestAdvise(t *testing.T) {
 	}{
 		{"seed", &flinktest.CheckpointingSpec{Interval: 10 * time.Second, Timeout: time.Minute}, seedCheckpoints,
 			flinkadvice.Job{Beam: checkpointing.Settings{MaxBundleSize: 10_000, MaxBundleTime: 10 * time.Second},
-				Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, ElementBytes: 180, Pipelines: 100}},
+				Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, ElementBytes: checkpointing.Known[int64](180), Pipelines: 100}},
 			[]checkpointing.Code{checkpointing.CodeDurationNearTimeout, checkpointing.CodeRepeatedTimeouts, checkpointing.CodeLargeInFlightBuffers}},
 		{"disabled", nil, nil, flinkadvice.Job{}, []checkpointing.Code{checkpointing.CodeCheckpointingDisabled}},
 		{"healthy", &flinktest.CheckpointingSpec{Interval: 30 * time.Second}, []cp{{2, 10e6}, {2, 10e6}, {3, 10e6}}, flinkadvice.Job{}, nil},
 		{"unaligned, legacy source, backpressure", unaligned, []cp{{4, 20e6}, {4, 20e6}},
-			flinkadvice.Job{Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: true}},
+			flinkadvice.Job{Facts: checkpointing.Facts{Source: checkpointing.SourceLegacy, Backpressured: checkpointing.Known(true)}},
 			[]checkpointing.Code{checkpointing.CodeUnalignedLegacySource}},
 		{"state growing", &flinktest.CheckpointingSpec{Interval: 30 * time.Second},
 			[]cp{{2, 10e6}, {2, 11e6}, {2, 12e6}, {2, 13e6}, {2, 14e6}, {2, 15e6}}, flinkadvice.Job{},
 			[]checkpointing.Code{checkpointing.CodeSizeGrowing}},
 	}
-	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,11 +156,22 @@ func TestObserveErrors(t *testing.T) {
 
 func TestConversions(t *testing.T) {
 	nan := flinkapi.Float(math.NaN())
-	if got := flinkadvice.Durations(flinkapi.StatsSummary{P50: nan, P90: nan, P99: nan, P999: nan}, 0); got.Known() {
-		t.Errorf("NaN summary = %+v, want unknown", got)
+	none := checkpointing.Unknown[time.Duration](checkpointing.NoCompletedCheckpoints)
+	if got, want := flinkadvice.Durations(flinkapi.StatsSummary{P50: nan, P90: nan, P99: nan, P999: nan}, 0), (checkpointing.Durations{P50: none, P90: none, P99: none, Max: none}); got != want {
+		t.Errorf("summary of no checkpoints = %+v, want unknown (%s)", got, checkpointing.NoCompletedCheckpoints)
+	}
+	// Checkpoints that took under a millisecond: Flink reports 0, a known 0;
+	// a percentile it did not report (NaN) is unknown, not 0.
+	zero := flinkadvice.Durations(flinkapi.StatsSummary{Max: 0, P50: 0, P90: 0, P99: nan}, 4)
+	if want := (checkpointing.Durations{P50: checkpointing.Known[time.Duration](0), P90: checkpointing.Known[time.Duration](0),
+		P99: checkpointing.Unknown[time.Duration](checkpointing.NotReported), Max: checkpointing.Known[time.Duration](0), Count: 4}); zero != want {
+		t.Errorf("Durations = %+v, want %+v", zero, want)
+	}
+	if tail := zero.Tail(); tail != checkpointing.Known[time.Duration](0) {
+		t.Errorf("Tail() = %v, want a known 0 (the max)", tail)
 	}
 	got := flinkadvice.Durations(flinkapi.StatsSummary{Max: 900, P50: 120.5, P90: 800, P99: 899.9}, 3)
-	if want := (checkpointing.Durations{P50: 120500 * time.Microsecond, P90: 800 * time.Millisecond, P99: 899900 * time.Microsecond, Max: 900 * time.Millisecond, Count: 3}); got != want {
+	if want := (checkpointing.Durations{P50: checkpointing.Known(120500 * time.Microsecond), P90: checkpointing.Known(800 * time.Millisecond), P99: checkpointing.Known(899900 * time.Microsecond), Max: checkpointing.Known(900 * time.Millisecond), Count: 3}); got != want {
 		t.Errorf("Durations = %+v, want %+v", got, want)
 	}
 	for status, want := range map[flinkapi.CheckpointStatus]checkpointing.Outcome{
@@ -192,7 +204,8 @@ func TestConversionsSaturate(t *testing.T) {
 	longest := time.Duration(math.MaxInt64 / int64(time.Millisecond) * int64(time.Millisecond)) // in whole ms
 	summary := flinkapi.StatsSummary{Max: math.MaxInt64, P50: 1e300, P90: flinkapi.Float(math.Inf(1)), P99: 9.3e12}
 	got := flinkadvice.Durations(summary, 2)
-	if want := (checkpointing.Durations{P50: math.MaxInt64, P99: math.MaxInt64, Max: longest, Count: 2}); got != want {
+	if want := (checkpointing.Durations{P50: checkpointing.Known[time.Duration](math.MaxInt64), P90: checkpointing.Unknown[time.Duration](checkpointing.InvalidValue),
+		P99: checkpointing.Known[time.Duration](math.MaxInt64), Max: checkpointing.Known(longest), Count: 2}); got != want {
 		t.Errorf("Durations = %+v, want %+v", got, want)
 	}
 	if got := flinkadvice.Checkpoint(flinkapi.Checkpoint{EndToEndDuration: math.MaxInt64}).Duration; got != longest {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/flinkscale/flinkscale/checkpointing"
 	"github.com/flinkscale/flinkscale/checkpointing/flinkadvice"
@@ -15,6 +16,8 @@ import (
 // wrapping checkpointing.ErrInvalidConfig (settings Flink would not run
 // with) or an observation the advisor accepts as input, with no negative
 // figure, whatever the percentiles (NaN, infinite, huge) and milliseconds.
+// A percentile Flink reported (0 included) is known; one it did not (NaN)
+// is unknown (NotReported), an impossible one unknown (InvalidValue).
 func FuzzObservation(f *testing.F) {
 	f.Add(int64(10_000), int64(600_000), int64(0), 1, "EXACTLY_ONCE", int64(900), 120.5, 800.0, 899.9, int64(41_000), int64(195e6))
 	f.Add(int64(math.MaxInt64), int64(math.MaxInt64), int64(math.MaxInt64), math.MaxInt, "AT_LEAST_ONCE",
@@ -41,6 +44,24 @@ func FuzzObservation(f *testing.F) {
 		}
 		if err := obs.Validate(); err != nil {
 			t.Fatalf("Observation %+v does not validate: %v", obs, err)
+		}
+		for _, c := range []struct {
+			in  float64
+			got checkpointing.Figure[time.Duration]
+		}{{p50, obs.Durations.P50}, {p90, obs.Durations.P90}, {p99, obs.Durations.P99}} {
+			d, known := c.got.Value()
+			switch {
+			case math.IsNaN(c.in):
+				if c.got.Reason() != checkpointing.NotReported {
+					t.Fatalf("NaN percentile became %v, want unknown (%s)", c.got, checkpointing.NotReported)
+				}
+			case c.in < 0 || math.IsInf(c.in, 0):
+				if c.got.Reason() != checkpointing.InvalidValue {
+					t.Fatalf("percentile %v became %v, want unknown (%s)", c.in, c.got, checkpointing.InvalidValue)
+				}
+			case !known || (c.in == 0 && d != 0):
+				t.Fatalf("reported percentile %v became %v, want it known", c.in, c.got)
+			}
 		}
 	})
 }

@@ -13,33 +13,43 @@ import (
 )
 
 // Alignment and backpressure left unknown by the caller are measured from
-// Flink's task metrics, so long-alignment fires without caller facts.
+// Flink's task metrics, so long-alignment fires without caller facts. A
+// reported 0 is a known 0; what Flink does not report, or a failed call
+// leaves unread, stays unknown with its reason.
 func TestFactsFromTaskMetrics(t *testing.T) {
 	aligned := &flinktest.CheckpointingSpec{Interval: time.Minute}
+	known, yes, no := checkpointing.Known[time.Duration], checkpointing.Known(true), checkpointing.Known(false)
+	notReported := checkpointing.Unknown[time.Duration](checkpointing.NotReported)
 	tests := []struct {
 		name      string
 		alignNs   []float64 // per subtask of the source vertex
 		delayNs   []float64
 		bpMs      []float64
+		fault     bool // the metrics call fails
 		facts     checkpointing.Facts
-		wantAlign time.Duration
-		wantBP    bool
+		wantAlign checkpointing.Figure[time.Duration]
+		wantBP    checkpointing.Figure[bool]
 		codes     []checkpointing.Code
 	}{
-		{"aligned, backpressured, barriers wait 14 s", []float64{2e9, 12e9, 1e9, 0}, []float64{1e9, 2e9, 0, 0}, []float64{900, 800, 700, 950},
-			checkpointing.Facts{}, 14 * time.Second, true, []checkpointing.Code{checkpointing.CodeLongAlignment}},
-		{"short alignment: nothing to say", []float64{1e8, 2e8, 0, 0}, nil, []float64{900, 800, 700, 950},
-			checkpointing.Facts{}, 200 * time.Millisecond, true, nil},
-		{"not backpressured", []float64{2e9, 12e9, 1e9, 0}, nil, []float64{10, 0, 0, 0},
-			checkpointing.Facts{}, 12 * time.Second, false, nil},
-		{"metrics not reported: facts stay unknown", nil, nil, nil, checkpointing.Facts{}, 0, false, nil},
+		{"aligned, backpressured, barriers wait 14 s", []float64{2e9, 12e9, 1e9, 0}, []float64{1e9, 2e9, 0, 0}, []float64{900, 800, 700, 950}, false,
+			checkpointing.Facts{}, known(14 * time.Second), yes, []checkpointing.Code{checkpointing.CodeLongAlignment}},
+		{"short alignment: nothing to say", []float64{1e8, 2e8, 0, 0}, nil, []float64{900, 800, 700, 950}, false,
+			checkpointing.Facts{}, known(200 * time.Millisecond), yes, nil},
+		{"barriers do not wait: a known 0", []float64{0, 0, 0, 0}, []float64{0, 0, 0, 0}, []float64{900, 800, 700, 950}, false,
+			checkpointing.Facts{}, known(0), yes, nil},
+		{"not backpressured", []float64{2e9, 12e9, 1e9, 0}, nil, []float64{10, 0, 0, 0}, false,
+			checkpointing.Facts{}, known(12 * time.Second), no, nil},
+		{"metrics not reported: facts stay unknown", nil, nil, nil, false,
+			checkpointing.Facts{}, notReported, checkpointing.Unknown[bool](checkpointing.NotReported), nil},
+		{"metrics call fails: facts stay unknown", []float64{2e9}, nil, []float64{900}, true,
+			checkpointing.Facts{}, checkpointing.Unknown[time.Duration](checkpointing.ReadFailed), checkpointing.Unknown[bool](checkpointing.ReadFailed), nil},
 		// Beyond a Duration, the float conversion gave math.MinInt64: the alignment was lost.
-		{"alignment beyond a Duration saturates", []float64{1e19}, []float64{1e19}, []float64{900},
-			checkpointing.Facts{}, math.MaxInt64, true, []checkpointing.Code{checkpointing.CodeLongAlignment}},
-		{"caller's facts win", []float64{1e8}, nil, []float64{0}, checkpointing.Facts{Alignment: 20 * time.Second, Backpressured: true},
-			20 * time.Second, true, []checkpointing.Code{checkpointing.CodeLongAlignment}},
+		{"alignment beyond a Duration saturates", []float64{1e19}, []float64{1e19}, []float64{900}, false,
+			checkpointing.Facts{}, known(math.MaxInt64), yes, []checkpointing.Code{checkpointing.CodeLongAlignment}},
+		{"caller's facts win", []float64{1e8}, nil, []float64{0}, false, checkpointing.Facts{Alignment: checkpointing.Known(20 * time.Second), Backpressured: checkpointing.Known(true)},
+			known(20 * time.Second), yes, []checkpointing.Code{checkpointing.CodeLongAlignment}},
 	}
-	adv, err := checkpointing.NewAdvisor(checkpointing.AdvisorConfig{})
+	adv, err := checkpointing.NewDefaultAdvisor(checkpointing.DefaultAdvisorConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +66,11 @@ func TestFactsFromTaskMetrics(t *testing.T) {
 				}
 				if tt.bpMs != nil {
 					srv.Metrics().SetSubtaskMetric(id, v, "backPressuredTimeMsPerSecond", tt.bpMs...)
+				}
+			}
+			if tt.fault {
+				if err := srv.InjectFault("GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics", flinktest.Fault{Status: 500, Times: -1}); err != nil {
+					t.Fatal(err)
 				}
 			}
 			obs, err := flinkadvice.Observe(context.Background(), c, flinkadvice.Job{ID: id, Facts: tt.facts})

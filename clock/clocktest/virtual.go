@@ -74,7 +74,8 @@ func (v *Virtual) Set(t time.Time) {
 }
 
 // Slept returns the total time slept and the number of Sleep calls that
-// returned nil or an error: what a test asserts about a loop's pacing.
+// slept (returned nil); a Sleep that found its ctx ended is not counted.
+// It is what a test asserts about a loop's pacing.
 func (v *Virtual) Slept() (total time.Duration, calls int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()

@@ -2,11 +2,12 @@ package flinkdrain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
@@ -42,28 +43,6 @@ const (
 	FallbackNone
 )
 
-// Clock tells the time and waits. Sleep returns ctx's error when ctx ends
-// first. A test clock can advance virtual time on Sleep.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // Defaults of Config.
 const (
 	// DefaultTimeout is Flink's default checkpoint timeout, which the
@@ -80,8 +59,9 @@ const (
 	DefaultForgetAfter = 30 * time.Second
 )
 
-// ErrInvalidConfig is wrapped by every error about a bad Config.
-var ErrInvalidConfig = errors.New("flinkdrain: invalid config")
+// ErrInvalidConfig is wrapped by every error about a bad Config. It wraps
+// flinkscale.ErrInvalidConfig, so errors.Is holds for both.
+var ErrInvalidConfig = fmt.Errorf("flinkdrain: %w", flinkscale.ErrInvalidConfig)
 
 // Config configures a Drainer. Zero fields mean the documented defaults.
 type Config struct {
@@ -121,8 +101,8 @@ type Config struct {
 	// TargetDirectory is where the savepoint goes. Default: the cluster's
 	// state.savepoints.dir.
 	TargetDirectory string
-	// Clock tells the time and waits. Default: the real clock.
-	Clock Clock
+	// Clock tells the time and waits. Default: the system clock.
+	Clock clock.Clock
 	// Logger receives one info line per transition. Default: discard.
 	Logger *slog.Logger
 	// OnTransition, if set, is called after every transition has been
@@ -168,9 +148,7 @@ func (c Config) withDefaults() Config {
 	if c.ForgetAfter == 0 {
 		c.ForgetAfter = DefaultForgetAfter
 	}
-	if c.Clock == nil {
-		c.Clock = realClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/internal/docdefaults"
 )
@@ -24,7 +25,7 @@ func TestConfigDefaults(t *testing.T) {
 		{Field: "ForgetAfter", Doc: "30s (DefaultForgetAfter)", Got: c.ForgetAfter, Want: 30 * time.Second},
 		{Field: "Fallback", Doc: "FallbackCancel", Got: c.Fallback, Want: FallbackCancel},
 		{Field: "TargetDirectory", Doc: "the cluster's state.savepoints.dir", Got: c.TargetDirectory, Want: ""},
-		{Field: "Clock", Doc: "the real clock", Got: c.Clock, Want: Clock(realClock{})},
+		{Field: "Clock", Doc: "the system clock", Got: c.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "discard", Got: c.Logger != nil, Want: true},
 		{Field: "OnTransition", Got: c.OnTransition == nil, Want: true},
 	}, docdefaults.EveryField())

@@ -19,7 +19,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source: orders"}, {Name: "Sink"}}})
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source: orders"}, {Name: "Sink"}}})
 	if err != nil {
 		log.Fatal(err)
 	}

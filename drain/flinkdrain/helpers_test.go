@@ -1,55 +1,29 @@
 package flinkdrain_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/drain/flinkdrain"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
 
-// vclock is virtual time shared by the fake JobManager and the drainer:
-// Sleep advances it at once, so a 10-minute timeout takes milliseconds.
-type vclock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *vclock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *vclock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *vclock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
-
 type env struct {
 	srv   *flinktest.Server
 	c     *flinkapi.Client
-	clock *vclock
+	clock *clocktest.Virtual
 	store drain.Store
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	clock := &vclock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	srv := flinktest.Start(t, flinktest.Config{Clock: clock.Now})
+	// Virtual time shared by the fake JobManager and the drainer: Sleep
+	// advances it at once, so a 10-minute timeout takes milliseconds.
+	clock := clocktest.New(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	srv := flinktest.Start(t, flinktest.Config{Clock: clock})
 	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL, MaxRetries: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +35,7 @@ func newEnv(t *testing.T) *env {
 // behaviour.
 func (e *env) job(t *testing.T, b flinktest.SavepointBehavior) flinkapi.JobID {
 	t.Helper()
-	id, err := e.srv.AddJob(flinktest.JobSpec{
+	id, _, err := e.srv.AddJob(flinktest.JobSpec{
 		Name:          "orders",
 		Vertices:      []flinktest.VertexSpec{{Name: "Source: orders", Parallelism: 2}, {Name: "Sink"}},
 		Checkpointing: &flinktest.CheckpointingSpec{},

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/drain/flinkdrain"
 	"github.com/flinkscale/flinkscale/flinkapi"
@@ -24,7 +25,7 @@ func TestFinishedOperationIsHistory(t *testing.T) {
 	e := newEnv(t)
 	id := flinkapi.JobID("0123456789abcdef0123456789abcdef")
 	spec := flinktest.JobSpec{ID: id, Vertices: []flinktest.VertexSpec{{Name: "Source"}}, Checkpointing: &flinktest.CheckpointingSpec{}}
-	_, err := e.srv.AddJob(spec)
+	_, _, err := e.srv.AddJob(spec)
 	must(t, err)
 	d := e.drainer(t)
 	first, err := d.Drain(context.Background(), id)
@@ -38,8 +39,8 @@ func TestFinishedOperationIsHistory(t *testing.T) {
 
 	// The same ID runs again (a new JobManager, the same fixed ID).
 	e.clock.Advance(time.Hour)
-	srv2 := flinktest.Start(t, flinktest.Config{Clock: e.clock.Now})
-	_, err = srv2.AddJob(spec)
+	srv2 := flinktest.Start(t, flinktest.Config{Clock: e.clock})
+	_, _, err = srv2.AddJob(spec)
 	must(t, err)
 	c2, err := flinkapi.New(flinkapi.Config{BaseURL: srv2.URL})
 	must(t, err)
@@ -281,8 +282,9 @@ func TestConfigAndInput(t *testing.T) {
 		{Flink: &flinkapi.Client{}, PollMin: time.Second, PollMax: time.Millisecond},
 		{Flink: &flinkapi.Client{}, Fallback: 7},
 	} {
-		if _, err := flinkdrain.New(cfg); !errors.Is(err, flinkdrain.ErrInvalidConfig) {
-			t.Errorf("New(%+v) = %v", cfg, err)
+		_, err := flinkdrain.New(cfg)
+		if !errors.Is(err, flinkdrain.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("New(%+v) = %v, want flinkdrain.ErrInvalidConfig and flinkscale.ErrInvalidConfig", cfg, err)
 		}
 	}
 	e := newEnv(t)
@@ -311,8 +313,8 @@ func TestDrainAfterDrainOfTheSameJob(t *testing.T) {
 
 	// The same ID, a new job that was stopped by someone else: the
 	// previous drain's savepoint is not in its history.
-	srv2 := flinktest.Start(t, flinktest.Config{Clock: e.clock.Now})
-	_, err = srv2.AddJob(flinktest.JobSpec{ID: job, Vertices: []flinktest.VertexSpec{{Name: "Source"}}, Checkpointing: &flinktest.CheckpointingSpec{}})
+	srv2 := flinktest.Start(t, flinktest.Config{Clock: e.clock})
+	_, _, err = srv2.AddJob(flinktest.JobSpec{ID: job, Vertices: []flinktest.VertexSpec{{Name: "Source"}}, Checkpointing: &flinktest.CheckpointingSpec{}})
 	must(t, err)
 	c2, err := flinkapi.New(flinkapi.Config{BaseURL: srv2.URL})
 	must(t, err)

@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/flinkscale/flinkscale/examples/autopilot/livejob"
+	"github.com/flinkscale/flinkscale/examples/autopilot/internal/livejob"
 )
 
 // catchUp follows the embedded job once the producer has stopped: the run
 // goes on until the job has caught up with everything produced, for as
-// long as it makes progress. How long that takes depends on the machine (a
-// loaded one runs the job's subtasks below their nominal capacity), so
-// there is no fixed deadline: the run gives up when the job's committed
-// positions have not moved for stall (it completes no checkpoint), or
-// after limit as a last resort. It is used by one goroutine at a time.
+// long as it makes progress, in the run's (virtual) time. How long that
+// takes depends on the decisions (a job scaled down too far catches up
+// slowly), so there is no fixed deadline: the run gives up when the job's
+// committed positions have not moved for stall (it completes no
+// checkpoint), or after limit as a last resort. It is used by one
+// goroutine at a time.
 type catchUp struct {
 	// progress reports whether the job has caught up, and its committed
 	// total.
@@ -56,6 +57,16 @@ func (c *catchUp) done(now time.Time, over bool) bool {
 	return false
 }
 
+// findings says why the job was drained before it had caught up: none
+// when it had, or when the run was interrupted (it was cut short on
+// purpose).
+func (c *catchUp) findings(interrupted bool) []string {
+	if f := c.finding(); f != "" && !interrupted {
+		return []string{f}
+	}
+	return nil
+}
+
 // finding says why the job was drained before it had caught up; "" when
 // it had.
 func (c *catchUp) finding() string {
@@ -75,11 +86,11 @@ func (c *catchUp) finding() string {
 // every record Kafka held at its last poll of the end offsets, and that
 // poll saw every record the producer counted; and the job's committed
 // total.
-func jobProgress(job *livejob.Job, prod *livejob.Producer) func() (bool, int64) {
+func jobProgress(env *livejob.Env) func() (bool, int64) {
 	return func() (bool, int64) {
 		var end, committed int64
 		caught := true
-		for _, pl := range job.Stats().Pipelines {
+		for _, pl := range env.Job.Stats().Pipelines {
 			for _, p := range pl.Partitions {
 				if p.End < 0 || p.Committed < p.End {
 					caught = false
@@ -88,6 +99,6 @@ func jobProgress(job *livejob.Job, prod *livejob.Producer) func() (bool, int64) 
 				committed += p.Committed
 			}
 		}
-		return caught && end >= sum(prod.Produced()), committed
+		return caught && end >= sum(env.Producer.Produced()), committed
 	}
 }

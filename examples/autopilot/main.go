@@ -2,41 +2,48 @@
 // end to end.
 //
 // With no flags it runs on embedded infrastructure, with nothing to
-// install: a 3-broker Kafka cluster in process (kfake), a Flink
-// JobManager (flinkapi/flinktest) running a job of two pipelines whose
-// sources really read Kafka through sarama (package livejob), a producer
+// install (demo.go, internal/livejob): a 3-broker Kafka cluster in process
+// (kfake), a Flink JobManager (flinkapi/flinktest) running a job of two
+// pipelines whose sources really read Kafka through sarama, a producer
 // writing a traffic trace (steady, a 4x spike, steady again), and the
-// controller: flinkapi reads the job, backlog measures what waits in Kafka
-// (Flink's pendingRecords first, the consumer group's lag as the fallback,
-// Kafka's time lag), autoscale.Default decides, flinkio.Rescale rescales
-// in place, slotalloc reports where the subtasks would go, the checkpoint
-// advisor reviews the checkpoints, and at the end (or on Ctrl-C) drain
-// stops the job with a savepoint. Time is compressed 30x: one second of
-// the run stands for 30 s of production, and every duration the policy
-// uses is scaled with it.
+// controller (embedded.go): flinkapi reads the job, backlog measures what
+// waits in Kafka (Flink's pendingRecords first, the consumer group's lag
+// as the fallback, Kafka's time lag), autoscale.Default decides,
+// flinkio.Rescale rescales in place, slotalloc reports where the subtasks
+// would go, the checkpoint advisor reviews the checkpoints, and at the end
+// (or on Ctrl-C) drain stops the job with a savepoint. Time is compressed
+// 30x: one second of the run stands for 30 s of production, and every
+// duration the policy uses is scaled with it. The embedded world runs on a
+// virtual clock that keeps to the wall clock when the machine can: a
+// loaded machine makes the run take longer, not decide differently.
 //
 //	go run ./examples/autopilot                 # about a minute
 //	go run ./examples/autopilot -duration 20s   # shorter
 //
 // The embedded run lasts -duration and then, still controlling, until the
-// job has caught up with what was produced (as long as it makes progress:
-// on a loaded machine that takes longer), so that it drains a job with
+// job has caught up with what was produced, so that it drains a job with
 // nothing left to read.
 //
-// It prints one status line per controller tick and a summary, and
-// writes chart.svg, decisions.jsonl and summary.json into -out
-// (./autopilot-out).
+// It prints a status line per controller tick and a summary, and writes
+// chart.svg, decisions.jsonl, ticks.jsonl and summary.json into a
+// directory of the run's own under -out (./autopilot-out/run-<time>); drain
+// records are kept under -out/drain, per job, so that a later run resumes
+// a drain an earlier one left unfinished.
 //
-// With -flink-url it watches a real job instead, deciding every -interval
-// with production defaults. It is a dry run unless -apply is given (then
-// it rescales in place through the adaptive scheduler), and it never
-// drains the job unless -drain-on-exit is given:
+// With -flink-url it watches a real job instead (real.go), deciding every
+// -interval with production defaults. It is a dry run unless -apply is
+// given (then it rescales in place through the adaptive scheduler), and it
+// drains the job on exit only with -apply -drain-on-exit:
 //
 //	go run ./examples/autopilot -flink-url https://jm:8081 -job <id> \
 //	    -kafka-brokers k0:9092,k1:9092 -group my-job -topics orders
 //
-// Exit codes: 0 success, 1 runtime failure (unreachable address, unknown
-// job), 2 bad usage.
+// Ctrl-C or SIGTERM ends the run; during a drain, the first says what the
+// drain waits for and for how long, and a second stops waiting.
+//
+// Exit codes: 0 success, 1 runtime failure (an unreachable JobManager or
+// Kafka, a group it may not read, an unknown job, a -topics source the job
+// does not have), 2 bad usage.
 package main
 
 import (
@@ -45,6 +52,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,11 +63,30 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, sigs)
+	signal.Stop(sigs)
 	os.Exit(code)
 }
+
+// description is what -h prints before the flags.
+const description = `autopilot: flinkscale's main job, the whole autoscaling loop end to end.
+
+With no flags it runs on embedded Kafka and Flink (about a minute): a job of
+two pipelines reading Kafka, a traffic spike, and the controller that
+rescales the job, then drains it. With -flink-url it watches a real job,
+deciding every -interval; it is a dry run unless -apply is given, and it
+drains the job on exit only with -apply -drain-on-exit.
+
+Ctrl-C (or SIGTERM) ends the run; during a drain, the first says what the
+drain waits for, and a second stops waiting (the drain record under
+-out/drain keeps its state: run again to resume it).
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage.
+
+Usage: autopilot [flags]
+`
 
 // options are the parsed flags.
 type options struct {
@@ -87,13 +114,13 @@ type options struct {
 // errUsage marks an error that is the user's flags: exit code 2.
 var errUsage = errors.New("usage")
 
-func parse(args []string, stderr io.Writer) (options, error) {
+func parse(args []string, stdout io.Writer) (options, error) {
 	var o options
 	var brokers string
 	fs := flag.NewFlagSet("autopilot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported by run, -h by usage
 	fs.DurationVar(&o.duration, "duration", 0, "how long to run (embedded default 60s, then on until the job has caught up; real default: until Ctrl-C)")
-	fs.StringVar(&o.out, "out", "autopilot-out", "directory for chart.svg, decisions.jsonl, summary.json (and the drain record)")
+	fs.StringVar(&o.out, "out", "autopilot-out", "directory for the runs' files: each run writes chart.svg, decisions.jsonl, ticks.jsonl and summary.json into a subdirectory of its own; drain records are kept in its drain/")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
 	fs.StringVar(&o.flinkURL, "flink-url", "", "real mode: the JobManager REST URL, e.g. https://flink-jm:8081")
 	fs.StringVar(&o.job, "job", "", "real mode: the job ID (default: the only running job)")
@@ -107,10 +134,13 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.authHeader, "auth-header", "", "real mode: Authorization header for the JobManager; '@ENV' reads it from environment variable ENV")
 	fs.DurationVar(&o.interval, "interval", time.Minute, "real mode: time between decisions")
 	fs.BoolVar(&o.apply, "apply", false, "real mode: rescale the job (default: dry run, decisions only)")
-	fs.BoolVar(&o.drainOnExit, "drain-on-exit", false, "real mode: stop the job with drain and a savepoint when the autopilot ends")
+	fs.BoolVar(&o.drainOnExit, "drain-on-exit", false, "real mode, with -apply: stop the job with drain and a savepoint when the autopilot ends")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "how long the final drain may take (embedded default 10s, real 10m)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprint(stdout, description+"\nFlags:\n")
+			fs.PrintDefaults()
 			return o, flag.ErrHelp
 		}
 		return o, fmt.Errorf("%w: %w", errUsage, err)
@@ -164,6 +194,8 @@ func (o options) check(fs *flag.FlagSet) error {
 		return bad("-group, -topics and -kafka-tls need -kafka-brokers")
 	case o.kafkaTLS && o.tlsCA == "" && o.tlsCert == "":
 		return bad("-kafka-tls needs -tls-ca or -tls-cert/-tls-key")
+	case o.drainOnExit && !o.apply:
+		return bad("-drain-on-exit stops the job for good, and a dry run changes nothing: give -apply as well")
 	}
 	if o.job != "" && flinkapi.JobID(o.job).Validate() != nil {
 		return bad("-job %q is not a Flink job ID (32 hex characters)", o.job)
@@ -210,9 +242,10 @@ func parseTopics(s string) (map[string][]string, error) {
 	return out, nil
 }
 
-// run is the program: it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parse(args, stderr)
+// run is the program: it returns the exit code. sigs delivers SIGINT and
+// SIGTERM (see interrupts); it may be nil.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+	o, err := parse(args, stdout)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -221,14 +254,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "run 'autopilot -h' for the flags")
 		return 2
 	}
+	stop := newInterrupts(ctx, stderr)
+	defer stop.close()
+	go stop.watch(sigs)
 	if o.flinkURL == "" {
-		err = runEmbedded(ctx, o, stdout, stderr)
+		err = runEmbedded(stop, o, stdout, stderr)
 	} else {
-		err = runReal(ctx, o, stdout, stderr)
+		err = runReal(stop, o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "autopilot: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	if !verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -3,12 +3,56 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/backlog/kafkalag"
-	"github.com/flinkscale/flinkscale/examples/autopilot/livejob"
-	"github.com/flinkscale/flinkscale/examples/autopilot/report"
+	"github.com/flinkscale/flinkscale/examples/autopilot/internal/livejob"
+	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
+	"github.com/flinkscale/flinkscale/flinkapi"
 )
+
+// accountRecords is the embedded run's record accounting (see records)
+// after the drain, once the job has stopped (waitJob), with the findings
+// of a producer that stopped early and a job that did not stop.
+func accountRecords(env *livejob.Env, job flinkapi.JobID, lag *kafkalag.Lag, drainTimeout time.Duration) (report.Records, []string) {
+	var findings []string
+	if err := env.ProducerErr(); err != nil {
+		findings = append(findings, "producer: it stopped early: "+err.Error())
+	}
+	if waitJob(env, job, drainTimeout) {
+		findings = append(findings, fmt.Sprintf("job: it did not stop within %s of the drain; its tasks were dropped", drainTimeout))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ends, err := endOffsets(ctx, lag)
+	recs, more := records(sum(env.Producer.Produced()), sum(env.Producer.Failed()), env.Job.Stats(), ends, err)
+	return recs, append(findings, more...)
+}
+
+// waitJob waits for the job to stop after a drain: a job the drain (or its
+// fallback cancel) ended on the JobManager stops within a step, once it
+// has flushed and committed. It reports whether such a job had not
+// stopped within timeout. A job still running on the JobManager is not
+// waited for: its tasks are dropped when the world is closed.
+func waitJob(env *livejob.Env, job flinkapi.JobID, timeout time.Duration) (timedOut bool) {
+	if st, err := env.Server.JobState(job); err != nil || !st.IsGloballyTerminal() {
+		return false
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-env.Job.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// drainDir is where drain records are kept: one per job, shared by the
+// runs, so that a run resumes a drain an earlier one left unfinished.
+func drainDir(out string) string { return filepath.Join(out, "drain") }
 
 // endOffsets reads every partition's end offset from Kafka now, through
 // the lag reader: what Kafka holds once the producer and the job have
@@ -37,7 +81,7 @@ func endOffsets(ctx context.Context, lag *kafkalag.Lag) (map[backlog.Key]int64, 
 	return ends, err
 }
 
-// accountRecords is the run's record accounting, from the records Kafka
+// records is the run's record accounting, from the records Kafka
 // acknowledged to the producer (and those whose send it saw fail), the
 // job's accounting once it stopped, and the end offsets read from Kafka
 // after both stopped (ends; a partition missing from it was not read,
@@ -50,7 +94,7 @@ func endOffsets(ctx context.Context, lag *kafkalag.Lag) (map[backlog.Key]int64, 
 // offset was not read falls back to the job's last poll (at least its
 // position and its committed position), and a finding says so. When the
 // producer's count and Kafka's end offsets disagree, a finding says so too.
-func accountRecords(produced, failed int64, st livejob.Stats, ends map[backlog.Key]int64, endsErr error) (report.Records, []string) {
+func records(produced, failed int64, st livejob.Stats, ends map[backlog.Key]int64, endsErr error) (report.Records, []string) {
 	r := report.Records{Known: true, Produced: produced, Processed: st.Processed, Replayed: st.Replayed, Lost: st.Lost}
 	var findings []string
 	stale := 0

@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/flinkscale/flinkscale/backlog"
-	"github.com/flinkscale/flinkscale/examples/autopilot/livejob"
-	"github.com/flinkscale/flinkscale/examples/autopilot/report"
+	"github.com/flinkscale/flinkscale/examples/autopilot/internal/livejob"
+	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
 )
 
 // stats is a job's accounting over one topic's partitions, each given as
@@ -88,7 +88,7 @@ func TestAccountRecords(t *testing.T) {
 		want: report.Records{Known: true, Produced: 1000, InKafka: 1000, Processed: 1000},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
-			got, findings := accountRecords(c.produced, c.failed, c.stats, c.ends, c.endsErr)
+			got, findings := records(c.produced, c.failed, c.stats, c.ends, c.endsErr)
 			if diff := cmp.Diff(c.want, got); diff != "" {
 				t.Errorf("records (-want +got):\n%s", diff)
 			}

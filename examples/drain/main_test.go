@@ -152,7 +152,7 @@ func TestUnreachable(t *testing.T) {
 func realJob(t *testing.T) (*flinktest.Server, flinkapi.JobID) {
 	t.Helper()
 	srv := flinktest.Start(t, flinktest.Config{})
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}, {Name: "Sink"}}})
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}, {Name: "Sink"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

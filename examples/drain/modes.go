@@ -53,7 +53,7 @@ func runDemo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer srv.Close()
-	o.job, err = srv.AddJob(demoJob(o))
+	o.job, _, err = srv.AddJob(demoJob(o))
 	if err != nil {
 		fmt.Fprintf(stderr, "drain: demo: %v\n", err)
 		return exitFailure

@@ -64,6 +64,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/backlog/kafkalag"
+	"github.com/flinkscale/flinkscale/clock"
 )
 
 // Exit statuses.
@@ -139,7 +140,7 @@ type loop struct {
 func (l loop) run(ctx context.Context, stdout, stderr io.Writer) int {
 	for i := 0; l.count == 0 || i < l.count; i++ {
 		if i > 0 {
-			if !sleep(ctx, l.interval) {
+			if (clock.System{}).Sleep(ctx, l.interval) != nil {
 				fmt.Fprintln(stderr, "kafkalag: interrupted")
 				return exitOK
 			}
@@ -164,16 +165,4 @@ func (l loop) run(ctx context.Context, stdout, stderr io.Writer) int {
 		})
 	}
 	return exitOK
-}
-
-// sleep waits d, reporting false when ctx ended first.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

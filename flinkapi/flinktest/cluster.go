@@ -100,7 +100,7 @@ func (s *Server) tmEndpoint(tm int) string {
 func (s *Server) getOverview(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	p := s.placement(now)
 	o := flinkapi.ClusterOverview{
 		TaskManagers:   s.cfg.TaskManagers,
@@ -127,7 +127,7 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getTaskManagers(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.placement(s.cfg.Clock())
+	p := s.placement(s.cfg.Clock.Now())
 	const mib = 1 << 20
 	slotRes := flinkapi.Resource{CPUCores: 1, TaskHeapMemory: 384, TaskOffHeapMemory: 0, ManagedMemory: 512, NetworkMemory: 128}
 	out := struct {
@@ -137,7 +137,7 @@ func (s *Server) getTaskManagers(w http.ResponseWriter, r *http.Request) {
 		n, free := s.cfg.SlotsPerTaskManager, s.cfg.SlotsPerTaskManager-p.usedOn(tm)
 		out.TaskManagers = append(out.TaskManagers, flinkapi.TaskManager{
 			ID: s.tmID(tm), Path: "pekko.tcp://flink@" + s.tmEndpoint(tm) + "/user/rpc/taskmanager_0",
-			DataPort: 6121, JMXPort: -1, TimeSinceLastHeartbeat: millisNow(s.cfg.Clock()),
+			DataPort: 6121, JMXPort: -1, TimeSinceLastHeartbeat: millisNow(s.cfg.Clock.Now()),
 			SlotsNumber: n, FreeSlots: free,
 			TotalResource: scaleResource(slotRes, n), FreeResource: scaleResource(slotRes, free),
 			Hardware: flinkapi.Hardware{CPUCores: n, PhysicalMemory: int64(n) * 2048 * mib, FreeMemory: int64(n) * 1024 * mib, ManagedMemory: int64(n) * 512 * mib},
@@ -178,7 +178,7 @@ func (s *Server) getJobManagerConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getJobManagerMetrics(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	p := s.placement(now)
 	running := 0
 	for _, id := range s.order {

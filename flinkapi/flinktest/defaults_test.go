@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 	"github.com/flinkscale/flinkscale/internal/docdefaults"
@@ -30,7 +31,7 @@ func newDefaultsFixture(t *testing.T) *defaultsFixture {
 	t.Helper()
 	f := &defaultsFixture{started: time.Now(), srv: flinktest.Start(t, flinktest.Config{})}
 	var err error
-	f.job, err = f.srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{}}, Checkpointing: &flinktest.CheckpointingSpec{}})
+	f.job, _, err = f.srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{}}, Checkpointing: &flinktest.CheckpointingSpec{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,12 @@ type mustErr struct{ err error }
 
 // must returns v, or stops the test (see failOnMust) on err. It takes the
 // two results of a call as they are, so a row can read one field.
+// addJob is srv.AddJob without the vertex IDs, for must.
+func addJob(srv *flinktest.Server, spec flinktest.JobSpec) (flinkapi.JobID, error) {
+	id, _, err := srv.AddJob(spec)
+	return id, err
+}
+
 func must[T any](v T, err error) T {
 	if err != nil {
 		panic(mustErr{err})
@@ -87,7 +94,7 @@ var defaultRows = []defaultRow{
 		return o.SlotsTotal / o.TaskManagers
 	}, 8},
 	{"Config.FlinkVersion", "1.20.0", func(t *testing.T, f *defaultsFixture) any { return must(f.c.Overview(ctx)).FlinkVersion }, "1.20.0"},
-	{"Config.Clock", "time.Now", func(t *testing.T, f *defaultsFixture) any {
+	{"Config.Clock", "the system clock (clock.System)", func(t *testing.T, f *defaultsFixture) any {
 		s := f.details.StartTime.Time()
 		return !s.Before(f.started.Truncate(time.Millisecond)) && !s.After(time.Now())
 	}, true},
@@ -200,7 +207,7 @@ func TestSpecDefaults(t *testing.T) {
 	}}
 	details := func() flinkapi.JobDetails {
 		srv := flinktest.Start(t, flinktest.Config{})
-		id := must(srv.AddJob(spec))
+		id := must(addJob(srv, spec))
 		cl := must(flinkapi.New(flinkapi.Config{BaseURL: srv.URL}))
 		defer cl.Close()
 		return must(cl.JobDetails(ctx, id))
@@ -228,9 +235,9 @@ func TestSpecDefaults(t *testing.T) {
 // trigger ID is unknown.
 func TestAsyncStoreDurationDefault(t *testing.T) {
 	defer failOnMust(t)
-	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	srv := flinktest.Start(t, flinktest.Config{Clock: clk.Now})
-	id := must(srv.AddJob(twoVertexJob()))
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := flinktest.Start(t, flinktest.Config{Clock: clk})
+	id := must(addJob(srv, twoVertexJob()))
 	c := must(flinkapi.New(flinkapi.Config{BaseURL: srv.URL}))
 	defer c.Close()
 	tid := must(c.TriggerSavepoint(ctx, id, flinkapi.SavepointRequest{}))

@@ -18,11 +18,15 @@
 //     the job through RESTARTING -> RUNNING with new timestamps;
 //   - PATCH /jobs/{jobid}/rescaling always answers 503, as Flink does.
 //
-// A job is a DAG of vertices (JobSpec). Metric values come from a
+// A job is a DAG of vertices (JobSpec); AddJob returns its ID and its
+// vertices' IDs, those it derived included. Metric values come from a
 // MetricsProvider: the server's own MetricStore by default, or one a
-// simulator supplies. Time comes from Config.Clock, and every state change
-// (operation completion, restart, cancel) is applied lazily when a request
-// or a test method looks at the job, so a virtual clock makes the server
+// simulator supplies, under the names flinkapi gives them
+// (flinkapi.MetricBusyTime, flinkapi.OperatorMetric, ...), the names its
+// readers look up. Time comes from Config.Clock (a clock.Clock; only its
+// Now is read), and every state change (operation completion, restart,
+// cancel) is applied lazily when a request or a test method looks at the
+// job, so a virtual clock (clocktest.Virtual) makes the server
 // deterministic and it runs no goroutines of its own.
 //
 // Faults are injected per route (InjectFault): an HTTP status for the next

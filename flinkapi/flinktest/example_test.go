@@ -16,27 +16,30 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	job, err := srv.AddJob(flinktest.JobSpec{
+	// AddJob derives the IDs left empty, and returns them.
+	job, vertices, err := srv.AddJob(flinktest.JobSpec{
 		Name:     "clicks",
-		Vertices: []flinktest.VertexSpec{{ID: "0a448493b4782967b150582570326227", Name: "Source: clicks", Parallelism: 2}},
+		Vertices: []flinktest.VertexSpec{{Name: "Source: clicks", Parallelism: 2}},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv.Metrics().SetSubtaskMetric(job, "0a448493b4782967b150582570326227", "pendingRecords", 1200, 300)
+	source := vertices[0]
+	pending := flinkapi.OperatorMetric(flinkapi.OperatorScope("Source: clicks"), flinkapi.MetricPendingRecords)
+	srv.Metrics().SetSubtaskMetric(job, source, pending, 1200, 300)
 
 	c, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := c.VertexMetrics(context.Background(), job, "0a448493b4782967b150582570326227",
-		flinkapi.MetricsQuery{Names: []string{"pendingRecords"}, Aggregations: []flinkapi.Aggregation{flinkapi.AggSum}})
+	res, err := c.VertexMetrics(context.Background(), job, source,
+		flinkapi.MetricsQuery{Names: []string{pending}, Aggregations: []flinkapi.Aggregation{flinkapi.AggSum}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	lag, _ := res.Metrics["pendingRecords"].Value(flinkapi.AggSum)
-	fmt.Println("lag:", lag)
-	// Output: lag: 1500
+	lag, _ := res.Metrics[pending].Value(flinkapi.AggSum)
+	fmt.Println(pending, lag)
+	// Output: Source__clicks.pendingRecords 1500
 }
 
 func ExampleServer_InjectFault() {

@@ -138,15 +138,15 @@ func (t *faultTable) take(route string) (Fault, bool) {
 
 // Request is one request the server received, as a test asserts on it.
 type Request struct {
-	Time    time.Time // real time of arrival
-	Method  string
-	Path    string
-	Query   string // raw query
-	Route   string // the matched pattern, "" when none matched
-	Header  http.Header
-	Body    []byte
-	Status  int  // status answered (or sent with a truncated body); 0 when the connection was dropped
-	Faulted bool // answered, dropped or truncated by an injected fault
+	Time    time.Time   // real time of arrival
+	Method  string      // the HTTP method
+	Path    string      // the URL path
+	Query   string      // raw query
+	Route   string      // the matched pattern, "" when none matched
+	Header  http.Header // the request's header
+	Body    []byte      // the request's body
+	Status  int         // status answered (or sent with a truncated body); 0 when the connection was dropped
+	Faulted bool        // answered, dropped or truncated by an injected fault
 }
 
 type requestLog struct {

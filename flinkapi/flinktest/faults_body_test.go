@@ -62,7 +62,7 @@ func TestFaultBody(t *testing.T) {
 // then half the body, then the end of the connection.
 func TestFaultTruncate(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
-	id, err := srv.AddJob(twoVertexJob())
+	id, _, err := srv.AddJob(twoVertexJob())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestFaultTruncate(t *testing.T) {
 // An answer without a body is declared one byte long, so it is still cut.
 func TestFaultTruncateEmptyBody(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
-	id, err := srv.AddJob(twoVertexJob())
+	id, _, err := srv.AddJob(twoVertexJob())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,20 +93,26 @@ type transition struct {
 	at time.Time
 }
 
-// AddJob submits a job; it is RUNNING at once. It returns the job's ID.
-func (s *Server) AddJob(spec JobSpec) (flinkapi.JobID, error) {
+// AddJob submits a job; it is RUNNING at once. It returns the job's ID
+// and its vertices' IDs in the order of spec.Vertices, those derived for
+// the IDs left empty included, or an error wrapping ErrInvalidConfig.
+func (s *Server) AddJob(spec JobSpec) (flinkapi.JobID, []flinkapi.VertexID, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, err := s.newJob(spec)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if _, dup := s.jobs[j.id]; dup {
-		return "", fmt.Errorf("%w: job %s already exists", ErrInvalidConfig, j.id)
+		return "", nil, fmt.Errorf("%w: job %s already exists", ErrInvalidConfig, j.id)
 	}
 	s.jobs[j.id] = j
 	s.order = append(s.order, j.id)
-	return j.id, nil
+	ids := make([]flinkapi.VertexID, len(j.vertices))
+	for i, v := range j.vertices {
+		ids[i] = v.id
+	}
+	return j.id, ids, nil
 }
 
 func (s *Server) newJob(spec JobSpec) (*job, error) {
@@ -135,7 +141,7 @@ func (s *Server) newJob(spec JobSpec) (*job, error) {
 		}
 		spec.Checkpointing = &cp
 	}
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	j := &job{
 		id: spec.ID, name: spec.Name, state: flinkapi.JobRunning, start: now,
 		timestamps:     map[flinkapi.JobState]time.Time{flinkapi.JobInitializing: now, flinkapi.JobCreated: now, flinkapi.JobRunning: now},
@@ -216,7 +222,7 @@ func (s *Server) job(id flinkapi.JobID) (*job, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownJob, id)
 	}
-	s.advance(j, s.cfg.Clock())
+	s.advance(j, s.cfg.Clock.Now())
 	return j, nil
 }
 
@@ -259,7 +265,7 @@ func (s *Server) Fail(id flinkapi.JobID) error {
 	if j.state.IsGloballyTerminal() {
 		return fmt.Errorf("%w: job %s is %s", ErrInvalidConfig, id, j.state)
 	}
-	s.restart(j, s.cfg.Clock())
+	s.restart(j, s.cfg.Clock.Now())
 	return nil
 }
 
@@ -289,7 +295,7 @@ func (s *Server) HoldState(id flinkapi.JobID, state flinkapi.JobState, d time.Du
 	if j.state.IsGloballyTerminal() {
 		return fmt.Errorf("%w: job %s is %s", ErrInvalidConfig, id, j.state)
 	}
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	j.state = state
 	j.timestamps[state] = now
 	j.pending = &transition{to: flinkapi.JobRunning, at: now.Add(d)}

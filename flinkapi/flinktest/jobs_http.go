@@ -57,7 +57,7 @@ func (j *job) execState() flinkapi.ExecutionState {
 func (s *Server) getJobsOverview(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.cfg.Clock()
+	now := s.cfg.Clock.Now()
 	out := struct {
 		Jobs []flinkapi.JobOverview `json:"jobs"`
 	}{Jobs: []flinkapi.JobOverview{}}

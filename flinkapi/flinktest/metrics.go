@@ -272,12 +272,12 @@ func nameList(names []string) []idEntry {
 
 func (s *Server) getJobMetrics(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
 	m := s.metrics.JobMetrics(j.id, now)
-	m["numRestarts"] = strconv.Itoa(j.numRestarts)
+	m[flinkapi.MetricNumRestarts] = strconv.Itoa(j.numRestarts)
 	uptime := int64(0)
 	if j.state == flinkapi.JobRunning {
 		uptime = now.Sub(j.timestamps[flinkapi.JobRunning]).Milliseconds()
 	}
-	m["uptime"] = strconv.FormatInt(uptime, 10)
+	m[flinkapi.MetricUptime] = strconv.FormatInt(uptime, 10)
 	writeMetricCollection(w, r, m)
 }
 

@@ -12,12 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
+	"github.com/flinkscale/flinkscale/clock"
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
 
 // ErrInvalidConfig is wrapped by every error about a bad Config, JobSpec,
-// Fault or checkpoint the test supplies.
-var ErrInvalidConfig = errors.New("flinktest: invalid config")
+// Fault or checkpoint the test supplies. It wraps
+// flinkscale.ErrInvalidConfig.
+var ErrInvalidConfig = fmt.Errorf("flinktest: %w", flinkscale.ErrInvalidConfig)
 
 // ErrUnknownJob is returned by the Server's test-side methods for a job ID
 // the server does not hold.
@@ -25,7 +28,7 @@ var ErrUnknownJob = errors.New("flinktest: unknown job")
 
 // Config configures a Server. The zero Config is a ready cluster: 4
 // TaskManagers with 8 slots each, Flink 1.20.0, the adaptive scheduler, the
-// real clock, and the server's own metric store.
+// system clock, and the server's own metric store.
 type Config struct {
 	// TaskManagers is how many TaskManagers are registered. Default: 4.
 	TaskManagers int
@@ -33,10 +36,11 @@ type Config struct {
 	SlotsPerTaskManager int
 	// FlinkVersion is reported by /overview. Default: "1.20.0".
 	FlinkVersion string
-	// Clock returns the current time: timestamps, operation delays and state
-	// transitions are all read from it, so a virtual clock makes the server
-	// deterministic. Default: time.Now.
-	Clock func() time.Time
+	// Clock tells the current time: timestamps, operation delays and state
+	// transitions are all read from its Now, so a virtual clock
+	// (clocktest.Virtual) makes the server deterministic; the server never
+	// sleeps on it. Default: the system clock (clock.System).
+	Clock clock.Clock
 	// Metrics supplies metric values. Default: the server's own store, set
 	// with SetVertexMetrics and SetJobMetric.
 	Metrics MetricsProvider
@@ -58,9 +62,19 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-func (c Config) validate() error {
-	if c.TaskManagers < 0 || c.SlotsPerTaskManager < 0 || c.RestartDelay < 0 || c.CancelDelay < 0 || c.AsyncStoreDuration < 0 {
-		return fmt.Errorf("%w: negative TaskManagers, SlotsPerTaskManager or delay", ErrInvalidConfig)
+// Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		n    int64
+	}{
+		{"TaskManagers", int64(c.TaskManagers)}, {"SlotsPerTaskManager", int64(c.SlotsPerTaskManager)},
+		{"RestartDelay", int64(c.RestartDelay)}, {"CancelDelay", int64(c.CancelDelay)},
+		{"AsyncStoreDuration", int64(c.AsyncStoreDuration)},
+	} {
+		if f.n < 0 {
+			return fmt.Errorf("%w: %s is negative", ErrInvalidConfig, f.name)
+		}
 	}
 	return nil
 }
@@ -75,9 +89,7 @@ func (c Config) withDefaults() Config {
 	if c.FlinkVersion == "" {
 		c.FlinkVersion = "1.20.0"
 	}
-	if c.Clock == nil {
-		c.Clock = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.AsyncStoreDuration == 0 {
 		c.AsyncStoreDuration = 5 * time.Minute
 	}
@@ -108,9 +120,10 @@ type Server struct {
 	log    requestLog
 }
 
-// NewServer starts a Server on a loopback port. Call Close when done.
+// NewServer starts a Server on a loopback port, or returns an error
+// wrapping ErrInvalidConfig. Call Close when done.
 func NewServer(cfg Config) (*Server, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
@@ -206,7 +219,7 @@ func (s *Server) withJob(h jobHandler) http.HandlerFunc {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("Job %s not found", id))
 			return
 		}
-		now := s.cfg.Clock()
+		now := s.cfg.Clock.Now()
 		s.advance(j, now)
 		h(w, r, j, now)
 	}

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 	"github.com/google/go-cmp/cmp"
@@ -39,18 +40,6 @@ func raw(t *testing.T, method, url, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func twoVertexJob() flinktest.JobSpec {
 	return flinktest.JobSpec{Name: "j", Vertices: []flinktest.VertexSpec{
 		{ID: "0a448493b4782967b150582570326227", Parallelism: 2},
@@ -59,8 +48,19 @@ func twoVertexJob() flinktest.JobSpec {
 }
 
 func TestInvalidConfigAndSpecs(t *testing.T) {
-	if _, err := flinktest.NewServer(flinktest.Config{TaskManagers: -1}); !errors.Is(err, flinktest.ErrInvalidConfig) {
-		t.Errorf("negative TaskManagers: %v", err)
+	for _, cfg := range []flinktest.Config{
+		{TaskManagers: -1}, {SlotsPerTaskManager: -1}, {RestartDelay: -1}, {CancelDelay: -1}, {AsyncStoreDuration: -1},
+	} {
+		err := cfg.Validate()
+		if !errors.Is(err, flinktest.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
+			t.Errorf("Validate(%+v) = %v, want ErrInvalidConfig (and the root one)", cfg, err)
+		}
+		if _, err := flinktest.NewServer(cfg); !errors.Is(err, flinktest.ErrInvalidConfig) {
+			t.Errorf("NewServer(%+v) = %v", cfg, err)
+		}
+	}
+	if err := (flinktest.Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: %v", err)
 	}
 	srv := flinktest.Start(t, flinktest.Config{})
 	src := flinkapi.VertexID("0a448493b4782967b150582570326227")
@@ -74,7 +74,7 @@ func TestInvalidConfigAndSpecs(t *testing.T) {
 		{Vertices: []flinktest.VertexSpec{{}}, Savepoints: flinktest.SavepointBehavior{Outcome: 7}},
 	}
 	for i, spec := range bad {
-		if _, err := srv.AddJob(spec); !errors.Is(err, flinktest.ErrInvalidConfig) {
+		if _, _, err := srv.AddJob(spec); !errors.Is(err, flinktest.ErrInvalidConfig) {
 			t.Errorf("spec %d: AddJob = %v, want ErrInvalidConfig", i, err)
 		}
 	}
@@ -91,21 +91,29 @@ func TestInvalidConfigAndSpecs(t *testing.T) {
 	}
 }
 
+// AddJob returns the job's ID and its vertices' IDs in the order of the
+// spec, derived ones included; derived IDs are the same on every server.
 func TestIDsAreDeterministic(t *testing.T) {
-	spec := flinktest.JobSpec{Name: "stable", Vertices: []flinktest.VertexSpec{{}, {}}}
+	const given = flinkapi.VertexID("0a448493b4782967b150582570326227")
+	spec := flinktest.JobSpec{Name: "stable", Vertices: []flinktest.VertexSpec{{Name: "Source: a"}, {ID: given, Name: "Sink"}, {Name: "Source: b"}}}
 	var got [][]string
 	for range 2 {
 		srv := flinktest.Start(t, flinktest.Config{})
-		id, err := srv.AddJob(spec)
+		id, vertices, err := srv.AddJob(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(vertices) != 3 || vertices[1] != given {
+			t.Fatalf("AddJob returned vertices %v, want 3 with %s second", vertices, given)
+		}
 		p, _ := srv.Parallelism(id)
 		ids := []string{string(id)}
-		for v := range p {
+		for _, v := range vertices {
+			if _, ok := p[v]; !ok {
+				t.Errorf("AddJob returned %s, which the job does not have (%v)", v, p)
+			}
 			ids = append(ids, string(v))
 		}
-		slices.Sort(ids[1:])
 		got = append(got, ids)
 	}
 	if diff := cmp.Diff(got[0], got[1]); diff != "" {
@@ -117,7 +125,7 @@ func TestWireQuirks(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
 	spec := twoVertexJob()
 	spec.Checkpointing = nil
-	id, err := srv.AddJob(spec)
+	id, _, err := srv.AddJob(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +182,7 @@ var nan = func() float64 { var z float64; return z / z }()
 func TestSlotPlacementLikeFlinksDefault(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{TaskManagers: 3, SlotsPerTaskManager: 2})
 	a, b := flinkapi.VertexID("0a448493b4782967b150582570326227"), flinkapi.VertexID("ea632d67b7d595e5b851708ae9ad79d6")
-	id, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{ID: a, Parallelism: 6}, {ID: b, Parallelism: 3, Inputs: []flinktest.Input{{From: a}}}}})
+	id, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{ID: a, Parallelism: 6}, {ID: b, Parallelism: 3, Inputs: []flinktest.Input{{From: a}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +209,7 @@ func TestSlotPlacementLikeFlinksDefault(t *testing.T) {
 
 func TestTriggerIDDeduplication(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
-	id, err := srv.AddJob(twoVertexJob())
+	id, _, err := srv.AddJob(twoVertexJob())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,9 +290,9 @@ func (rampProvider) JobMetrics(flinkapi.JobID, time.Time) map[string]string {
 }
 
 func TestMetricsProviderAndVirtualClock(t *testing.T) {
-	c := &clock{t: time.Unix(1_700_000_000, 0)}
-	srv := flinktest.Start(t, flinktest.Config{Clock: c.Now, Metrics: rampProvider{start: c.Now()}, CancelDelay: 10 * time.Second})
-	id, err := srv.AddJob(twoVertexJob())
+	c := clocktest.New(time.Unix(1_700_000_000, 0))
+	srv := flinktest.Start(t, flinktest.Config{Clock: c, Metrics: rampProvider{start: c.Now()}, CancelDelay: 10 * time.Second})
+	id, _, err := srv.AddJob(twoVertexJob())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,9 +327,9 @@ func TestRoutes(t *testing.T) {
 
 // Completed async results are forgotten after rest.async.store-duration.
 func TestAsyncResultsExpire(t *testing.T) {
-	c := &clock{t: time.Unix(1_700_000_000, 0)}
-	srv := flinktest.Start(t, flinktest.Config{Clock: c.Now, AsyncStoreDuration: time.Minute})
-	id, err := srv.AddJob(twoVertexJob())
+	c := clocktest.New(time.Unix(1_700_000_000, 0))
+	srv := flinktest.Start(t, flinktest.Config{Clock: c, AsyncStoreDuration: time.Minute})
+	id, _, err := srv.AddJob(twoVertexJob())
 	if err != nil {
 		t.Fatal(err)
 	}

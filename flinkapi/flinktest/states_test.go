@@ -4,38 +4,21 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // HoldState shows the job in a state, stops fail meanwhile, and the job
 // runs again after the duration; savepoints end in the given sequence; a
 // triggerId re-sent after its operation failed is answered 409.
 func TestHoldStateSequenceAndConflict(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	srv := flinktest.Start(t, flinktest.Config{Clock: clock.now})
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}},
+	clock := clocktest.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	srv := flinktest.Start(t, flinktest.Config{Clock: clock})
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}},
 		Savepoints: flinktest.SavepointBehavior{Sequence: []flinktest.Outcome{flinktest.FailSavepoint, flinktest.Succeed},
 			FailureMessage: "Checkpoint was declined"}})
 	if err != nil {
@@ -66,7 +49,7 @@ func TestHoldStateSequenceAndConflict(t *testing.T) {
 	if _, err := c.StopWithSavepoint(ctx, job, flinkapi.StopRequest{Drain: true, TriggerID: tid}); !errors.Is(err, flinkapi.ErrConflict) {
 		t.Errorf("re-sent failed trigger: %v, want 409", err)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	if st, _ := c.JobStatus(ctx, job); st != flinkapi.JobRunning {
 		t.Errorf("after the hold the job is %s", st)
 	}
@@ -86,7 +69,7 @@ func TestHoldStateSequenceAndConflict(t *testing.T) {
 // FailureMessage names the cause of a failed savepoint of a running job.
 func TestFailureMessage(t *testing.T) {
 	srv := flinktest.Start(t, flinktest.Config{})
-	job, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}},
+	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{{Name: "Source"}},
 		Savepoints: flinktest.SavepointBehavior{Outcome: flinktest.FailSavepoint, FailureMessage: "Checkpoint was declined (tasks not ready)"}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 )
 
 // RandomRequest feeds property tests of your own; Run uses it too. In a
-// test, slotalloctest.Run(t, myAllocator) runs the whole suite.
+// test, slotalloctest.Run(t, newMyAllocator) runs the whole suite.
 func ExampleRandomRequest() {
 	rng := rand.New(rand.NewPCG(1, 1))
 	valid := 0

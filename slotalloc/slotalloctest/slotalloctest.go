@@ -4,7 +4,7 @@
 // every allocator must keep, whatever its notion of balance.
 //
 //	func TestConformance(t *testing.T) {
-//		slotalloctest.Run(t, myAllocator)
+//		slotalloctest.Run(t, func() slotalloc.Allocator { return myAllocator() })
 //	}
 package slotalloctest
 
@@ -19,7 +19,7 @@ import (
 	"github.com/flinkscale/flinkscale/slotalloc"
 )
 
-// Run checks that a keeps the Allocator contract:
+// Run checks that the allocators newA returns keep the Allocator contract:
 //   - every valid request gets a plan that slotalloc.Verify accepts (each
 //     subtask placed exactly once on an existing slot, at most one subtask
 //     of a vertex per slot, slot-sharing groups in separate slots), listing
@@ -29,20 +29,23 @@ import (
 //   - every invalid request gets an error wrapping
 //     slotalloc.ErrInvalidRequest and no placements.
 //
-// It runs subtests, and is safe to call from parallel tests.
-func Run(t *testing.T, a slotalloc.Allocator) {
+// newA is called once per subtest, so an implementation that keeps state
+// starts fresh in each; the determinism check asks one allocator twice. Run
+// runs subtests, and is safe to call from parallel tests.
+func Run(t *testing.T, newA func() slotalloc.Allocator) {
 	t.Helper()
 	t.Run("valid", func(t *testing.T) {
 		for _, c := range validCases() {
-			t.Run(c.name, func(t *testing.T) { checkValid(t, a, c.req) })
+			t.Run(c.name, func(t *testing.T) { checkValid(t, newA(), c.req) })
 		}
 	})
 	t.Run("invalid", func(t *testing.T) {
 		for _, c := range invalidCases() {
-			t.Run(c.name, func(t *testing.T) { checkInvalid(t, a, c.req) })
+			t.Run(c.name, func(t *testing.T) { checkInvalid(t, newA(), c.req) })
 		}
 	})
 	t.Run("random", func(t *testing.T) {
+		a := newA()
 		rng := rand.New(rand.NewPCG(5, 5))
 		for i := range 200 {
 			req := RandomRequest(rng)

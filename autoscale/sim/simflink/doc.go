@@ -6,9 +6,9 @@
 //
 // Wiring: create the simulation, wrap it in a Provider, start a
 // flinktest.Server whose Config.Metrics is the Provider and whose
-// Config.Clock is a virtual clock starting at the simulation's
-// Config.Start (or the real clock, with the simulation started at
-// time.Now()), and add Provider.JobSpec to the server. On every metric
+// Config.Clock is a virtual clock (clocktest.Virtual) starting at the
+// simulation's Config.Start (or the system clock, with the simulation
+// started at time.Now()), and add Provider.JobSpec to the server. On every metric
 // request the Provider advances the simulation to the server's time.
 //
 // Rescales go through the server: a PUT of resource-requirements restarts
@@ -21,8 +21,9 @@
 // after the downtime. A failover injected with Server.Fail does not reach
 // the simulation; call Sim.Failover through Provider.Do as well.
 //
-// Metric names, per vertex (one value per subtask, from the simulation's
-// 10 s metric cache): busyTimeMsPerSecond, backPressuredTimeMsPerSecond,
+// Metric names, flinkapi's (the names the readers autoscale/flinkio and
+// backlog/flinkbacklog look up), per vertex (one value per subtask, from
+// the simulation's 10 s metric cache): busyTimeMsPerSecond, backPressuredTimeMsPerSecond,
 // idleTimeMsPerSecond, numRecordsIn, numRecordsOut, numRecordsInPerSecond,
 // numRecordsOutPerSecond; and for a source, whose task reads no network
 // input (its task-level numRecordsIn is 0 and job details' read-records is
@@ -30,7 +31,8 @@
 // "<op>.numRecordsInPerSecond", "<op>.numRecordsOut",
 // "<op>.numRecordsOutPerSecond", "<op>.pendingRecords" and
 // "<op>.KafkaSourceReader.topic.<topic>.partition.<n>.currentOffset",
-// where <op> is OperatorScope of the vertex name ("Source__orders"). The
+// where <op> is flinkapi.OperatorScope of the vertex name
+// ("Source__orders"). The
 // fake server reports a metric per subtask index from 0, so a partition's
 // currentOffset shows 0 on the subtasks before the one reading it: its sum
 // and max are right, its min is not. Job details carry read-records,

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"sync"
 	"time"
 
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 	"github.com/flinkscale/flinkscale/autoscale/sim/simflink"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
@@ -23,7 +23,7 @@ func Example() {
 		},
 		Edges: []sim.Edge{{From: "source", To: "count", Keyed: true}},
 	}
-	s, err := sim.New(sim.Config{Noise: -1}, job, sim.Steady{Rate: 500}) // 2,000 records/s
+	s, err := sim.New(sim.Config{Noise: -1}.Idealized(), job, sim.Steady{Rate: 500}) // 2,000 records/s, no realism
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -31,21 +31,13 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var mu sync.Mutex
-	now := sim.DefaultStart()
-	srv, err := flinktest.NewServer(flinktest.Config{
-		Metrics: p,
-		Clock: func() time.Time {
-			mu.Lock()
-			defer mu.Unlock()
-			return now
-		},
-	})
+	clk := clocktest.New(sim.DefaultStart()) // the server's time, which the simulation follows
+	srv, err := flinktest.NewServer(flinktest.Config{Metrics: p, Clock: clk})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	id, err := srv.AddJob(p.JobSpec())
+	id, _, err := srv.AddJob(p.JobSpec())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,20 +46,19 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	mu.Lock()
-	now = now.Add(time.Minute) // the simulation follows the server's clock
-	mu.Unlock()
+	clk.Advance(time.Minute)
 	ctx := context.Background()
-	count, err := c.VertexMetrics(ctx, id, simflink.VertexID("count"), flinkapi.MetricsQuery{Names: []string{"busyTimeMsPerSecond"}})
+	count, err := c.VertexMetrics(ctx, id, simflink.VertexID("count"), flinkapi.MetricsQuery{Names: []string{flinkapi.MetricBusyTime}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	src, err := c.VertexMetrics(ctx, id, simflink.VertexID("source"), flinkapi.MetricsQuery{Names: []string{"Source__clicks.pendingRecords"}})
+	pendingRecords := flinkapi.OperatorMetric(flinkapi.OperatorScope("Source: clicks"), flinkapi.MetricPendingRecords)
+	src, err := c.VertexMetrics(ctx, id, simflink.VertexID("source"), flinkapi.MetricsQuery{Names: []string{pendingRecords}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	busy, _ := count.Metrics["busyTimeMsPerSecond"].Value(flinkapi.AggMax)
-	pending, _ := src.Metrics["Source__clicks.pendingRecords"].Value(flinkapi.AggSum)
+	busy, _ := count.Metrics[flinkapi.MetricBusyTime].Value(flinkapi.AggMax)
+	pending, _ := src.Metrics[pendingRecords].Value(flinkapi.AggSum)
 	fmt.Printf("count busy %.0f ms/s; %.0f records pending in Kafka\n", busy, pending)
 	// Output: count busy 1000 ms/s; 28500 records pending in Kafka
 }

@@ -2,22 +2,22 @@ package simflink
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
 
-// ErrInvalidConfig is wrapped by New's errors.
-var ErrInvalidConfig = errors.New("simflink: invalid config")
+// ErrInvalidConfig is wrapped by New's and Config.Validate's errors. It
+// wraps flinkscale.ErrInvalidConfig.
+var ErrInvalidConfig = fmt.Errorf("simflink: %w", flinkscale.ErrInvalidConfig)
 
 // Config configures a Provider.
 type Config struct {
@@ -45,18 +45,28 @@ type Provider struct {
 
 var _ flinktest.MetricsProvider = (*Provider)(nil)
 
+// Validate reports whether c is usable. Its errors wrap ErrInvalidConfig.
+func (c Config) Validate() error {
+	if c.Sim == nil {
+		return fmt.Errorf("%w: Sim is required", ErrInvalidConfig)
+	}
+	if c.JobID != "" {
+		if err := c.JobID.Validate(); err != nil {
+			return fmt.Errorf("%w: JobID: %w", ErrInvalidConfig, err)
+		}
+	}
+	return nil
+}
+
 // New returns a Provider for cfg.Sim, or an error wrapping
 // ErrInvalidConfig.
 func New(cfg Config) (*Provider, error) {
-	if cfg.Sim == nil {
-		return nil, fmt.Errorf("%w: Sim is required", ErrInvalidConfig)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	job := cfg.Sim.Job()
 	if cfg.JobID == "" {
 		cfg.JobID = flinkapi.JobID(hexID("simflink/job/" + job.Name))
-	}
-	if err := cfg.JobID.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: JobID: %w", ErrInvalidConfig, err)
 	}
 	p := &Provider{sim: cfg.Sim, job: job, jobID: cfg.JobID, index: map[flinkapi.VertexID]int{}}
 	for i, v := range job.Vertices {
@@ -154,17 +164,17 @@ func (p *Provider) JobMetrics(job flinkapi.JobID, now time.Time) map[string]stri
 	return map[string]string{}
 }
 
-// render turns a vertex's cached metrics into Flink's metric names and IO
-// counters.
+// render turns a vertex's cached metrics into Flink's metric names
+// (flinkapi's) and IO counters.
 func render(v sim.Vertex, m sim.VertexMetrics) flinktest.VertexMetrics {
 	out := flinktest.VertexMetrics{Subtasks: map[string][]float64{
-		"busyTimeMsPerSecond":          m.BusyTimeMsPerSecond,
-		"backPressuredTimeMsPerSecond": m.BackPressuredTimeMsPerSecond,
-		"idleTimeMsPerSecond":          m.IdleTimeMsPerSecond,
-		"numRecordsOut":                m.NumRecordsOut,
-		"numRecordsOutPerSecond":       m.NumRecordsOutPerSecond,
-		"numRecordsIn":                 m.NumRecordsIn,
-		"numRecordsInPerSecond":        m.NumRecordsInPerSecond,
+		flinkapi.MetricBusyTime:               m.BusyTimeMsPerSecond,
+		flinkapi.MetricBackPressuredTime:      m.BackPressuredTimeMsPerSecond,
+		flinkapi.MetricIdleTime:               m.IdleTimeMsPerSecond,
+		flinkapi.MetricNumRecordsOut:          m.NumRecordsOut,
+		flinkapi.MetricNumRecordsOutPerSecond: m.NumRecordsOutPerSecond,
+		flinkapi.MetricNumRecordsIn:           m.NumRecordsIn,
+		flinkapi.MetricNumRecordsInPerSecond:  m.NumRecordsInPerSecond,
 	}}
 	out.IO = flinkapi.IOMetrics{
 		ReadBytesComplete: true, WriteBytesComplete: true, ReadRecordsComplete: true, WriteRecordsComplete: true,
@@ -184,41 +194,24 @@ func render(v sim.Vertex, m sim.VertexMetrics) flinktest.VertexMetrics {
 // (the task reads no network input: its own numRecordsIn is 0) and adds
 // pendingRecords and the partitions' current offsets.
 func renderSource(out flinktest.VertexMetrics, v sim.Vertex, m sim.VertexMetrics) {
-	op := OperatorScope(v.Name)
-	out.Subtasks[op+".numRecordsIn"] = m.NumRecordsIn
-	out.Subtasks[op+".numRecordsInPerSecond"] = m.NumRecordsInPerSecond
-	out.Subtasks[op+".numRecordsOut"] = m.NumRecordsOut
-	out.Subtasks[op+".numRecordsOutPerSecond"] = m.NumRecordsOutPerSecond
-	out.Subtasks[op+".pendingRecords"] = m.Source.PendingRecords
-	out.Subtasks["numRecordsIn"] = make([]float64, m.Parallelism)
-	out.Subtasks["numRecordsInPerSecond"] = make([]float64, m.Parallelism)
-	topic := filter(m.Source.Topic)
+	op := flinkapi.OperatorScope(v.Name)
+	for name, values := range map[string][]float64{
+		flinkapi.MetricNumRecordsIn:           m.NumRecordsIn,
+		flinkapi.MetricNumRecordsInPerSecond:  m.NumRecordsInPerSecond,
+		flinkapi.MetricNumRecordsOut:          m.NumRecordsOut,
+		flinkapi.MetricNumRecordsOutPerSecond: m.NumRecordsOutPerSecond,
+		flinkapi.MetricPendingRecords:         m.Source.PendingRecords,
+	} {
+		out.Subtasks[flinkapi.OperatorMetric(op, name)] = values
+	}
+	out.Subtasks[flinkapi.MetricNumRecordsIn] = make([]float64, m.Parallelism)
+	out.Subtasks[flinkapi.MetricNumRecordsInPerSecond] = make([]float64, m.Parallelism)
 	for _, o := range m.Source.Offsets {
-		name := fmt.Sprintf("%s.KafkaSourceReader.topic.%s.partition.%d.currentOffset", op, topic, o.Partition)
+		name := flinkapi.KafkaPartitionMetric(op, m.Source.Topic, int32(o.Partition), flinkapi.MetricKafkaCurrentOffset)
 		values := make([]float64, o.Subtask+1) // earlier subtasks show 0: see the package doc
 		values[o.Subtask] = float64(o.Offset)
 		out.Subtasks[name] = values
 	}
-}
-
-// OperatorScope is the prefix of a vertex's first operator's metrics in
-// Flink's metric names: the operator's name (the vertex name up to the
-// first " -> " of a chain) with ' ', '.', ':' and ',' replaced by '_', as
-// Flink's metric query service does ("Source: orders" lists as
-// "Source__orders").
-func OperatorScope(vertexName string) string {
-	op, _, _ := strings.Cut(vertexName, " -> ")
-	return filter(op)
-}
-
-func filter(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '.', ':', ',':
-			return '_'
-		}
-		return r
-	}, s)
 }
 
 func sum(xs []float64) float64 {

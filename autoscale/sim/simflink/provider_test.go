@@ -4,41 +4,24 @@ import (
 	"context"
 	"errors"
 	"math"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/flinkscale/flinkscale"
 	"github.com/flinkscale/flinkscale/autoscale"
+	"github.com/flinkscale/flinkscale/autoscale/flinkio"
 	"github.com/flinkscale/flinkscale/autoscale/sim"
 	"github.com/flinkscale/flinkscale/autoscale/sim/simflink"
+	"github.com/flinkscale/flinkscale/clock/clocktest"
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
 
-// clock is a virtual clock for the server.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // setup serves the standard steady scenario through flinktest.
-func setup(t *testing.T) (*simflink.Provider, *flinkapi.Client, flinkapi.JobID, *clock) {
+func setup(t *testing.T) (*simflink.Provider, *flinkapi.Client, flinkapi.JobID, *clocktest.Virtual) {
 	t.Helper()
 	sc := sim.Scenarios()[0]
-	s, err := sim.New(sim.Config{Seed: 1}, sc.Job, sc.Trace)
+	s, err := sim.New(sim.Config{Seed: 1}.Idealized(), sc.Job, sc.Trace) // exact restart timings
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,9 +29,9 @@ func setup(t *testing.T) (*simflink.Provider, *flinkapi.Client, flinkapi.JobID, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: sim.DefaultStart()}
-	srv := flinktest.Start(t, flinktest.Config{TaskManagers: 16, Clock: clk.Now, Metrics: p})
-	id, err := srv.AddJob(p.JobSpec())
+	clk := clocktest.New(sim.DefaultStart())
+	srv := flinktest.Start(t, flinktest.Config{TaskManagers: 16, Clock: clk, Metrics: p})
+	id, _, err := srv.AddJob(p.JobSpec())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,12 +59,13 @@ func readREST(t *testing.T, c *flinkapi.Client, id flinkapi.JobID, v flinkapi.Ve
 	if err != nil {
 		t.Fatal(err)
 	}
-	op := simflink.OperatorScope(name)
-	q := []string{"busyTimeMsPerSecond", "backPressuredTimeMsPerSecond"}
+	op := flinkapi.OperatorScope(name)
+	in, pending := flinkapi.OperatorMetric(op, flinkapi.MetricNumRecordsIn), flinkapi.OperatorMetric(op, flinkapi.MetricPendingRecords)
+	q := []string{flinkapi.MetricBusyTime, flinkapi.MetricBackPressuredTime}
 	if source {
-		q = append(q, op+".numRecordsIn", op+".pendingRecords")
+		q = append(q, in, pending)
 		for _, n := range names {
-			if strings.HasSuffix(n, ".currentOffset") {
+			if p, ok := flinkapi.ParseKafkaPartitionMetric(n); ok && p.Scope == op && p.Metric == flinkapi.MetricKafkaCurrentOffset {
 				r.partitions++
 			}
 		}
@@ -98,12 +82,12 @@ func readREST(t *testing.T, c *flinkapi.Client, id flinkapi.JobID, v flinkapi.Ve
 		return m.Value(agg)
 	}
 	var ok bool
-	r.busy, r.busyOK = get("busyTimeMsPerSecond", flinkapi.AggMax)
-	r.bp, _ = get("backPressuredTimeMsPerSecond", flinkapi.AggMax)
+	r.busy, r.busyOK = get(flinkapi.MetricBusyTime, flinkapi.AggMax)
+	r.bp, _ = get(flinkapi.MetricBackPressuredTime, flinkapi.AggMax)
 	if source {
-		r.in, ok = get(op+".numRecordsIn", flinkapi.AggSum)
+		r.in, ok = get(in, flinkapi.AggSum)
 		r.inOK = r.inOK && ok
-		r.backlog, r.backlogReported = get(op+".pendingRecords", flinkapi.AggSum)
+		r.backlog, r.backlogReported = get(pending, flinkapi.AggSum)
 	}
 	return r
 }
@@ -201,8 +185,11 @@ func TestRescaleThroughREST(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
-	if _, err := simflink.New(simflink.Config{}); !errors.Is(err, simflink.ErrInvalidConfig) {
+	if _, err := simflink.New(simflink.Config{}); !errors.Is(err, simflink.ErrInvalidConfig) || !errors.Is(err, flinkscale.ErrInvalidConfig) {
 		t.Errorf("no sim: %v", err)
+	}
+	if err := (simflink.Config{}).Validate(); !errors.Is(err, simflink.ErrInvalidConfig) {
+		t.Errorf("Validate: %v", err)
 	}
 	s, err := sim.New(sim.Config{}, sim.OrdersJob(), sim.Steady{Rate: 1})
 	if err != nil {
@@ -213,14 +200,50 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestOperatorScope(t *testing.T) {
-	for in, want := range map[string]string{
-		"Source: orders":                   "Source__orders",
-		"Source: orders.v2 -> Map, Filter": "Source__orders_v2",
-		"Enrich":                           "Enrich",
-	} {
-		if got := simflink.OperatorScope(in); got != want {
-			t.Errorf("OperatorScope(%q) = %q, want %q", in, got, want)
+// The Observer that reads a real JobManager (autoscale/flinkio) sees the
+// simulated job as the simulation observes itself: the fake reports what
+// the reader looks up, under the names both take from flinkapi.
+func TestObserverSeesTheSimulation(t *testing.T) {
+	p, c, id, clk := setup(t)
+	o, err := flinkio.NewObserver(flinkio.ObserverConfig{Client: c, Job: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, step := range []time.Duration{2*time.Minute + 5*time.Second, 10 * time.Second, 47 * time.Second} {
+		clk.Advance(step)
+		got, err := o.Observe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want autoscale.Observation
+		p.Do(func(s *sim.Sim) { want = s.Observe() })
+		if len(got.Vertices) != len(want.Vertices) || got.Running != want.Running {
+			t.Fatalf("observed %d vertices (running %v), simulated %d (%v)", len(got.Vertices), got.Running, len(want.Vertices), want.Running)
+		}
+		for i, wv := range want.Vertices {
+			gv := got.Vertices[i]
+			same := func(what string, g, w autoscale.Value) {
+				t.Helper()
+				gx, gok := g.Get()
+				wx, wok := w.Get()
+				if gok != wok || math.Abs(gx-wx) > 1e-9*math.Max(1, math.Abs(wx)) {
+					t.Errorf("at %v: %s %s: observed %v, simulated %v", clk.Now().Sub(sim.DefaultStart()), wv.ID, what, g, w)
+				}
+			}
+			if gv.ID != string(simflink.VertexID(wv.ID)) || gv.Parallelism != wv.Parallelism || (gv.Source == nil) != (wv.Source == nil) {
+				t.Fatalf("vertex %d: observed %+v, simulated %+v", i, gv, wv)
+			}
+			same("records in", gv.RecordsIn, wv.RecordsIn)
+			same("records out", gv.RecordsOut, wv.RecordsOut)
+			same("busy", gv.Busy, wv.Busy)
+			same("backpressured", gv.Backpressured, wv.Backpressured)
+			if wv.Source != nil {
+				same("backlog", gv.Source.Backlog, wv.Source.Backlog)
+				if gv.Source.Partitions != wv.Source.Partitions {
+					t.Errorf("%s: %d partitions observed, %d simulated", wv.ID, gv.Source.Partitions, wv.Source.Partitions)
+				}
+			}
 		}
 	}
 }
