@@ -1,0 +1,149 @@
+package realstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// Kafka helpers for the test job: its topics must exist before it starts
+// (the KafkaSource does not create them), and its exactly-once sink writes
+// transactions, so its output is counted read-committed.
+
+// CreateTestJobTopics creates every In and Out topic of job's pipelines
+// with partitions partitions each (replication: the cluster's default);
+// topics that exist already are left as they are.
+func CreateTestJobTopics(ctx context.Context, k *Kafka, job TestJob, partitions int) error {
+	conf := k.SaramaConfig()
+	admin, err := sarama.NewClusterAdmin(k.Addrs(), conf)
+	if err != nil {
+		return fmt.Errorf("realstack: kafka admin: %w", err)
+	}
+	defer admin.Close()
+	for _, p := range job.Pipelines {
+		for _, topic := range []string{p.In, p.Out} {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: int32(partitions), ReplicationFactor: -1}, false)
+			if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+				return fmt.Errorf("realstack: creating topic %s: %w", topic, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ProduceTestRecords writes n records "prefix-i" (i from 0) to topic,
+// spread over its partitions, acknowledged by every in-sync replica.
+func ProduceTestRecords(ctx context.Context, k *Kafka, topic, prefix string, n int) error {
+	conf := k.SaramaConfig()
+	conf.Producer.Return.Successes = true
+	conf.Producer.RequiredAcks = sarama.WaitForAll
+	conf.Producer.Partitioner = sarama.NewRoundRobinPartitioner
+	p, err := sarama.NewSyncProducer(k.Addrs(), conf)
+	if err != nil {
+		return fmt.Errorf("realstack: kafka producer: %w", err)
+	}
+	defer p.Close()
+	const batch = 500
+	for start := 0; start < n; start += batch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		msgs := make([]*sarama.ProducerMessage, 0, batch)
+		for i := start; i < min(start+batch, n); i++ {
+			msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder(prefix + "-" + strconv.Itoa(i))})
+		}
+		if err := p.SendMessages(msgs); err != nil {
+			return fmt.Errorf("realstack: producing to %s: %w", topic, err)
+		}
+	}
+	return nil
+}
+
+// countQuiet is how long CountTestRecords waits for one more record of a
+// partition before it takes the partition as read.
+const countQuiet = time.Second
+
+// CountTestRecords reads topic from its start, read-committed (only what
+// committed transactions wrote), and returns how many records it holds. A
+// partition counts as read once it delivered every record below its end
+// offset as of the call, or (transaction markers and aborted records are
+// never delivered) once no record came for a second. Partitions are read
+// at once; ctx bounds the whole read. Tests poll it until it reaches the
+// count they expect.
+func CountTestRecords(ctx context.Context, k *Kafka, topic string) (int, error) {
+	conf := k.SaramaConfig()
+	conf.Consumer.IsolationLevel = sarama.ReadCommitted
+	conf.Consumer.MaxWaitTime = 100 * time.Millisecond
+	client, err := sarama.NewClient(k.Addrs(), conf)
+	if err != nil {
+		return 0, fmt.Errorf("realstack: kafka client: %w", err)
+	}
+	defer client.Close()
+	parts, err := client.Partitions(topic)
+	if err != nil {
+		return 0, fmt.Errorf("realstack: partitions of %s: %w", topic, err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		return 0, err
+	}
+	defer consumer.Close()
+	counts := make([]int, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		end, err := client.GetOffset(topic, part, sarama.OffsetNewest)
+		if err != nil {
+			return 0, fmt.Errorf("realstack: end offset of %s/%d: %w", topic, part, err)
+		}
+		wg.Go(func() { counts[i], errs[i] = countPartition(ctx, consumer, topic, part, end) })
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total, errors.Join(errs...)
+}
+
+// countPartition counts the records of topic/part before offset end.
+func countPartition(ctx context.Context, consumer sarama.Consumer, topic string, part int32, end int64) (int, error) {
+	if end <= 0 {
+		return 0, nil
+	}
+	pc, err := consumer.ConsumePartition(topic, part, sarama.OffsetOldest)
+	if err != nil {
+		return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
+	}
+	defer pc.Close()
+	quiet := time.NewTimer(countQuiet)
+	defer quiet.Stop()
+	n := 0
+	for {
+		select {
+		case m := <-pc.Messages():
+			if m.Offset >= end {
+				return n, nil
+			}
+			n++
+			if m.Offset+1 >= end {
+				return n, nil
+			}
+			quiet.Reset(countQuiet)
+		case err := <-pc.Errors():
+			return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
+		case <-quiet.C:
+			return n, nil
+		case <-ctx.Done():
+			return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, ctx.Err())
+		}
+	}
+}
