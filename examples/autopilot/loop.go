@@ -135,7 +135,7 @@ func (s *session) step(rec autoscale.Record) {
 	}
 	names := func(text string) string { return text }
 	if s.last != nil {
-		names = vertexNamer(*s.last)
+		names = s.last.Named
 	}
 	switch {
 	case rec.Err != nil:

@@ -84,29 +84,6 @@ func shortID(id string) string {
 	return id
 }
 
-// vertexNamer returns a function that replaces the observation's vertex
-// IDs in a text with their names (a name two vertices share keeps the
-// short ID after it): the policies explain by ID.
-func vertexNamer(obs autoscale.Observation) func(string) string {
-	count := map[string]int{}
-	for _, v := range obs.Vertices {
-		count[v.Name]++
-	}
-	var pairs []string
-	for _, v := range obs.Vertices {
-		if v.ID == "" || v.Name == "" {
-			continue
-		}
-		name := v.Name
-		if count[name] > 1 {
-			name = fmt.Sprintf("%s [%s]", name, shortID(v.ID))
-		}
-		pairs = append(pairs, v.ID, name)
-	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace
-}
-
 // changeText says what a decision changes, by vertex name, in the
 // observation's (topological) order: "Transform: hot 3->11, Sink: hot
 // 1->3".
@@ -124,7 +101,7 @@ func changeText(rec autoscale.Record, obs *autoscale.Observation) string {
 		name, from := shortID(id), 0
 		if obs != nil {
 			if v, ok := obs.Vertex(id); ok {
-				name, from = v.Name, v.Parallelism
+				name, from = obs.Label(id), v.Parallelism
 			}
 		}
 		parts = append(parts, fmt.Sprintf("%s %d->%d", name, from, rec.Decision.Targets[id]))
