@@ -189,7 +189,7 @@ func (r *defaultReader) learn(now time.Time, o Outcome) {
 func (r *defaultReader) decide(backlog Figure[int64], streaming bool) time.Duration {
 	lat := float64(r.lat) // 0 until measured
 	var expect float64    // nanoseconds until the reader's next data
-	_, behind := backlog.positive()
+	_, behind := positive(backlog)
 	switch {
 	case behind:
 		expect = lat

@@ -69,11 +69,11 @@
 // NoFetchResponse, or a Source's own), never a 0 or a -1 standing for
 // "not measured". A known 0 backlog is a reader that is caught up; an
 // unknown one is a reader whose high watermark nobody has reported, and a
-// policy treats it as no evidence of data on its way. Figure follows
-// backlog.Figure (the model of the module's convention) with the same
-// methods and JSON form, but is a type of this package's own: this core
-// imports only the standard library, and a reason from elsewhere converts
-// intact (Reason(r)).
+// policy treats it as no evidence of data on its way. Figure and Reason
+// are aliases of figure.Figure and figure.Reason, the module's one
+// known-or-unknown type: a figure or a reason from backlog or
+// checkpointing is the same type here and passes intact, without
+// conversion, and the zero Figure is unknown with reason figure.NotGiven.
 //
 // # Time and concurrency
 //

@@ -115,7 +115,7 @@ func (r *reader) observe(start time.Time, rd Ready) {
 	if from.IsZero() && !rd.Since.Before(start) {
 		from, backlog = start, before // the records came during this wait
 	}
-	if _, behind := backlog.positive(); !from.IsZero() && behind {
+	if _, behind := positive(backlog); !from.IsZero() && behind {
 		r.out.Latency = Known(max(0, rd.Since.Sub(from)))
 	}
 	r.dryAt = time.Time{}

@@ -199,7 +199,7 @@ func (l BatchLoop) visit(ctx context.Context, src Source, r *reader, i int) (int
 // budget is the visit's record budget: held records plus backlog (none
 // when unknown), within [Batch, MaxBatch].
 func (l BatchLoop) budget(r *reader) int {
-	backlog, _ := r.backlog.positive()
+	backlog, _ := positive(r.backlog)
 	if backlog >= int64(l.MaxBatch) {
 		return l.MaxBatch
 	}

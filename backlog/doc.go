@@ -3,8 +3,10 @@
 // it has still to read, and whether its progress is healthy.
 //
 // The autoscaler's most important input must never be silently wrong, so
-// every figure is a Figure: known, or unknown with a Reason. Totals never
-// turn an unknown into zero; a Snapshot says which Source produced it.
+// every figure is a Figure: known, or unknown with a Reason (aliases of
+// figure.Figure and figure.Reason, the module's one such type, shared with
+// checkpointing and adaptivetimeout). Totals never turn an unknown into
+// zero; a Snapshot says which Source produced it.
 // Beam once lost its backlog metrics because they were set on one code path
 // that Flink never called: here a job's own metrics (backlog/flinkbacklog)
 // and Kafka's offsets (backlog/kafkalag) are two Sources, and Fallback and

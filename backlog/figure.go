@@ -1,14 +1,16 @@
 package backlog
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
+
+	"github.com/flinkscale/flinkscale/figure"
 )
 
-// Reason says why a figure is unknown. The constants are the reasons this
-// module produces; an adapter may add its own.
-type Reason string
+// Reason says why a figure is unknown: an alias of figure.Reason, so that
+// a reason from this package is the same type as one from checkpointing or
+// adaptivetimeout. The constants are the reasons this package and its
+// Sources produce; an adapter may add its own.
+type Reason = figure.Reason
 
 // Reasons a figure is unknown.
 const (
@@ -45,77 +47,24 @@ const (
 	NoPartitions Reason = "no partitions"
 )
 
-// Figure is a value that is either known, or unknown with a reason. The zero
-// Figure is unknown with an empty reason; build figures with Known and
-// Unknown. Unknown is never zero: Value reports ok = false and callers must
-// not substitute 0.
-type Figure[T int64 | time.Duration] struct {
-	v      T
-	reason Reason
-	known  bool
-}
+// Figure is a value that is either known, or unknown with a reason: an
+// alias of figure.Figure, the module's one such type, narrowed to the
+// counts and durations a backlog is made of. A figure from this package
+// is the same type as one from checkpointing or adaptivetimeout, and its
+// reason passes between them intact. Build figures with Known and
+// Unknown. Unknown is never zero: Value reports ok = false and callers
+// must not substitute 0. The zero Figure is unknown with reason
+// figure.NotGiven ("not given"), and so is a figure given an empty reason.
+//
+// On the wire a Figure is {"value": n} (a duration in nanoseconds) or
+// {"unknown": "reason"}.
+type Figure[T int64 | time.Duration] = figure.Figure[T]
 
 // Known returns a known figure.
-func Known[T int64 | time.Duration](v T) Figure[T] { return Figure[T]{v: v, known: true} }
+func Known[T int64 | time.Duration](v T) Figure[T] { return figure.Known(v) }
 
 // Unknown returns an unknown figure with its reason.
-func Unknown[T int64 | time.Duration](r Reason) Figure[T] { return Figure[T]{reason: r} }
-
-// Value returns the figure and whether it is known.
-func (f Figure[T]) Value() (T, bool) { return f.v, f.known }
-
-// Known reports whether the figure is known.
-func (f Figure[T]) Known() bool { return f.known }
-
-// Reason returns why the figure is unknown ("" when it is known).
-func (f Figure[T]) Reason() Reason {
-	if f.known {
-		return ""
-	}
-	return f.reason
-}
-
-// String renders "123" or "unknown (reason)".
-func (f Figure[T]) String() string {
-	if f.known {
-		return fmt.Sprint(f.v)
-	}
-	return fmt.Sprintf("unknown (%s)", f.reason)
-}
-
-// figureJSON is a Figure on the wire: {"value": n} or {"unknown": "reason"}.
-type figureJSON[T int64 | time.Duration] struct {
-	Value   *T     `json:"value,omitempty"`
-	Unknown Reason `json:"unknown,omitempty"`
-}
-
-// MarshalJSON writes {"value": n} (a duration in nanoseconds) or
-// {"unknown": "reason"}.
-func (f Figure[T]) MarshalJSON() ([]byte, error) {
-	if f.known {
-		v := f.v
-		return json.Marshal(figureJSON[T]{Value: &v})
-	}
-	r := f.reason
-	if r == "" {
-		r = "unknown"
-	}
-	return json.Marshal(figureJSON[T]{Unknown: r})
-}
-
-// UnmarshalJSON reads what MarshalJSON writes.
-func (f *Figure[T]) UnmarshalJSON(b []byte) error {
-	var w figureJSON[T]
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	if w.Value != nil {
-		*f = Known(*w.Value)
-		return nil
-	}
-	*f = Unknown[T](w.Unknown)
-	return nil
-}
+func Unknown[T int64 | time.Duration](r Reason) Figure[T] { return figure.Unknown[T](r) }
 
 // Sum adds known figures; the sum is unknown (PartlyUnknown, or the reason
 // they share) as soon as one is unknown, and unknown (NoPartitions) for no
@@ -140,22 +89,23 @@ func fold[T int64 | time.Duration](fs []Figure[T], op func(a, b T) T) Figure[T] 
 	var reason Reason
 	unknown := 0
 	for i, f := range fs {
-		if f.known && f.v < 0 {
-			f = Unknown[T](InvalidValue)
+		v, known := f.Value()
+		if known && v < 0 {
+			f, known = Unknown[T](InvalidValue), false
 		}
-		if !f.known {
+		if !known {
 			if unknown == 0 {
-				reason = f.reason
-			} else if reason != f.reason {
+				reason = f.Reason()
+			} else if reason != f.Reason() {
 				reason = PartlyUnknown
 			}
 			unknown++
 			continue
 		}
 		if i == 0 || unknown == i {
-			acc = f.v
+			acc = v
 		} else {
-			acc = op(acc, f.v)
+			acc = op(acc, v)
 		}
 	}
 	if unknown > 0 {
@@ -165,4 +115,14 @@ func fold[T int64 | time.Duration](fs []Figure[T], op func(a, b T) T) Figure[T] 
 		return Unknown[T](reason)
 	}
 	return Known(acc)
+}
+
+// reasonOr returns why f is unknown, or r when f was given no reason (the
+// zero Figure, whose reason is figure.NotGiven): an offset nobody filled
+// in is reported with the more telling MissingOffset.
+func reasonOr[T int64 | time.Duration](f Figure[T], r Reason) Reason {
+	if reason := f.Reason(); reason != figure.NotGiven {
+		return reason
+	}
+	return r
 }

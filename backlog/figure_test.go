@@ -23,6 +23,8 @@ func TestSumAndMaxNeverTurnUnknownIntoZero(t *testing.T) {
 		{"all unknown, same reason", []backlog.Figure[int64]{u(backlog.NoLeader), u(backlog.NoLeader)}, "unknown (partition has no leader)", "unknown (partition has no leader)"},
 		{"all unknown, mixed reasons", []backlog.Figure[int64]{u(backlog.NoLeader), u(backlog.FetchFailed)}, "unknown (some partitions unknown)", "unknown (some partitions unknown)"},
 		{"zero value is unknown", []backlog.Figure[int64]{{}, k(3)}, "unknown (some partitions unknown)", "unknown (some partitions unknown)"},
+		{"only zero values", []backlog.Figure[int64]{{}, {}}, "unknown (not given)", "unknown (not given)"},
+		{"negative is invalid", []backlog.Figure[int64]{k(-1)}, "unknown (invalid value reported)", "unknown (invalid value reported)"},
 	}
 	for _, tt := range tests {
 		if got := backlog.Sum(tt.in...).String(); got != tt.sum {
@@ -36,7 +38,7 @@ func TestSumAndMaxNeverTurnUnknownIntoZero(t *testing.T) {
 
 func TestFigureJSON(t *testing.T) {
 	for _, f := range []backlog.Figure[time.Duration]{
-		backlog.Known(90 * time.Second), backlog.Known[time.Duration](0), backlog.Unknown[time.Duration](backlog.TooFewPoints),
+		backlog.Known(90 * time.Second), backlog.Known[time.Duration](0), backlog.Unknown[time.Duration](backlog.TooFewPoints), {},
 	} {
 		b, err := json.Marshal(f)
 		if err != nil {
@@ -50,8 +52,13 @@ func TestFigureJSON(t *testing.T) {
 			t.Errorf("%s -> %s -> %s", f, b, back)
 		}
 	}
-	b, _ := json.Marshal(backlog.Known[int64](0))
-	if string(b) != `{"value":0}` {
-		t.Errorf("known zero = %s, want {\"value\":0}", b)
+	for f, want := range map[backlog.Figure[int64]]string{
+		backlog.Known[int64](0):                  `{"value":0}`,
+		backlog.Unknown[int64](backlog.NoLeader): `{"unknown":"partition has no leader"}`,
+		{}:                                       `{"unknown":"not given"}`, // the zero Figure is figure.Figure's
+	} {
+		if b, _ := json.Marshal(f); string(b) != want {
+			t.Errorf("Marshal(%s) = %s, want %s", f, b, want)
+		}
 	}
 }

@@ -114,7 +114,7 @@ func (p ResetPolicy) String() string {
 func Records(o Offsets, reset ResetPolicy, avgGap float64) (records Figure[int64], noCommit bool) {
 	end, ok := o.End.Value()
 	if !ok {
-		return Unknown[int64](cmp.Or(o.End.Reason(), MissingOffset)), false
+		return Unknown[int64](reasonOr(o.End, MissingOffset)), false
 	}
 	if end < 0 {
 		return Unknown[int64](InvalidValue), false
@@ -139,7 +139,7 @@ func nextOffset(o Offsets, reset ResetPolicy) (next int64, noCommit bool, reason
 	next, ok := o.Committed.Value()
 	if !ok {
 		if o.Committed.Reason() != NoCommit {
-			return 0, false, cmp.Or(o.Committed.Reason(), MissingOffset)
+			return 0, false, reasonOr(o.Committed, MissingOffset)
 		}
 		if reset == ResetLatest {
 			end, _ := o.End.Value()
@@ -147,7 +147,7 @@ func nextOffset(o Offsets, reset ResetPolicy) (next int64, noCommit bool, reason
 		}
 		start, ok := o.LogStart.Value()
 		if !ok {
-			return 0, true, cmp.Or(o.LogStart.Reason(), MissingOffset)
+			return 0, true, reasonOr(o.LogStart, MissingOffset)
 		}
 		if start < 0 {
 			return 0, true, InvalidValue

@@ -93,11 +93,11 @@
 // Reason (NotGiven for the zero Figure, NoCompletedCheckpoints,
 // NotReported, InvalidValue, ReadFailed). A rule that needs an unknown
 // figure stays silent, and a finding's Evidence lists only known figures.
-// Figure follows backlog.Figure, the model of the module's convention,
-// with the same methods and JSON form; it is a type of this package's own
-// (it also holds a yes/no fact) so that this core imports only the
-// standard library, and a reason from elsewhere converts intact:
-// Reason(r).
+// Figure and Reason are aliases of figure.Figure and figure.Reason, the
+// module's one known-or-unknown type (this package's Figure also holds a
+// yes/no fact), so a figure or a reason from backlog or adaptivetimeout is
+// the same type here and passes intact, without conversion; the zero
+// Figure's reason, NotGiven, is figure.NotGiven.
 //
 // # Layering
 //

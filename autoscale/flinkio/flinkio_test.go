@@ -175,10 +175,10 @@ func TestObserveWithBacklogSource(t *testing.T) {
 	}
 	for i, want := range []struct{ backlog, lag string }{
 		{"40", "4"},
-		{"missing (some partitions unknown: orders/1: partition has no leader)", "missing (some partitions unknown)"},
+		{"missing (some partitions unknown: orders/1: partition has no leader)", "missing (some partitions unknown: orders/1: not given)"},
 		{"55", "4"},
 		{"40", "4"},
-		{"55", "missing (some partitions unknown)"},
+		{"55", "missing (some partitions unknown: orders/1: not given)"},
 	} {
 		o := observer(t, e, func(c *flinkio.ObserverConfig) {
 			c.Backlog = backlog.SourceFunc(func(context.Context) (backlog.Snapshot, error) { return snaps[i], nil })
