@@ -11,10 +11,13 @@ const Origin = "merge(flink,kafka)"
 
 // Observe returns what a policy would see now. Flink's figures (counters,
 // busy and backpressured time, pendingRecords) are the JobManager's cache
-// as of its last refresh, and missing while it holds nothing: while the
-// job restarts and until the first refresh after it runs again. A source's
-// TimeLag is Kafka's (the age of the oldest unread record, 0 when caught
-// up), read now. Resources describe a cluster sized to the job: as many
+// as of its last refresh (stale, frozen or with a metric lost, as
+// Config.Metrics says), and missing while it holds nothing: while the job
+// restarts and until the first refresh after it runs again. A vertex
+// without busy time (Vertex.NoBusyTime) has its Busy missing as not
+// finite. A source's TimeLag is Kafka's (the age of the oldest unread
+// record, 0 when caught up), read now: at the source's position, or at the
+// last checkpoint's with Metrics.CommittedLag. Resources describe a cluster sized to the job: as many
 // TaskManagers of Config.SlotsPerTaskManager slots as its slots need.
 func (s *Sim) Observe() autoscale.Observation {
 	obs := autoscale.Observation{

@@ -26,8 +26,9 @@ func (c robustCase) name() string { return fmt.Sprintf("%s/seed=%d", c.sc.Name, 
 
 // robustCases are the bars' cases: the standard scenarios at seed 1 (as
 // BenchmarkPolicies runs them) and the bursty one at trace seeds 2-6 (as
-// BenchmarkBurstySeeds), then every robustness family at every seed (at
-// the first seed only with -short or under the race detector).
+// BenchmarkBurstySeeds), then every robustness family at every seed. With
+// -short, the families at the first seed only; under the race detector
+// (some tenfold slower), only those.
 func robustCases() []robustCase {
 	seeds := robustSeeds
 	if testing.Short() || raceEnabled {
@@ -35,6 +36,9 @@ func robustCases() []robustCase {
 	}
 	var out []robustCase
 	for _, sc := range sim.Scenarios() {
+		if raceEnabled {
+			break
+		}
 		out = append(out, robustCase{"standard", sc, 1})
 		if sc.Name == "bursty" {
 			for _, s := range burstySeeds {
@@ -176,8 +180,9 @@ var results = sync.OnceValues(func() ([]robustResult, error) {
 
 // TestRobustnessBars checks issue 18's bars on every standard and
 // robustness scenario and seed (about a minute of simulation on two
-// cores; with -short or -race, the first seed of each family). With -v it
-// logs the table BENCHMARKS.md records.
+// cores; with -short, the standard scenarios and the first seed of each
+// family; with -race, that first seed only). With -v it logs the table
+// BENCHMARKS.md records.
 func TestRobustnessBars(t *testing.T) {
 	rs, err := results()
 	if err != nil {

@@ -38,7 +38,11 @@
 // and max are right, its min is not. Job details carry read-records,
 // write-records and the accumulated busy, backpressured and idle times
 // (milliseconds summed over subtasks). Vertex IDs are VertexID of the
-// simulated IDs.
+// simulated IDs. The simulation's metric faults reach the REST API as
+// Flink would show them: a vertex without busy time (sim.Vertex.NoBusyTime)
+// reports busyTimeMsPerSecond and idleTimeMsPerSecond as NaN, a metric
+// lost to a gap (sim.MetricFaults.Gaps) is not reported, and a stale or
+// frozen cache serves its old values.
 //
 // A Provider is safe for concurrent use; it locks the simulation while it
 // serves a request (Do runs a function under the same lock).

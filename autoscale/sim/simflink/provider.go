@@ -183,8 +183,10 @@ func render(v sim.Vertex, m sim.VertexMetrics) flinktest.VertexMetrics {
 		AccumulatedBackpressuredTime: m.AccumulatedBackpressuredTime.Milliseconds(),
 		AccumulatedIdleTime:          m.AccumulatedIdleTime.Milliseconds(),
 	}
-	if v.Source != nil {
+	if v.Source != nil && m.Source != nil {
 		renderSource(out, v, m)
+	}
+	if v.Source != nil {
 		out.IO.ReadRecords = 0 // a source task reads no network input
 	}
 	return out
