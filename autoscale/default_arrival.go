@@ -44,9 +44,11 @@ func (r *recent) level() float64 {
 // base is the rate a source's demand is sized from: its level, or after a
 // step (a rate more than three times the noise from the level, which noise
 // hardly makes) the rate after it, once confirmed: a step up by the
-// source's lag (it falls behind) or by the rate before; a step down by
-// the rate before, while it keeps up (the larger of the two). One rate
-// alone may be a spoilt window (a stale sample at one end of it).
+// source falling behind (its lag, or its backlog growing by more than
+// the noise: records pile up in Kafka, which no noise in a rate makes) or
+// by the rate before; a step down by the rate before, while it keeps up
+// (the larger of the two). One rate alone may be a spoilt window (a stale
+// sample at one end of it).
 func (d *Default) base(sv srcView, rc *recent) float64 {
 	pts, far := rc.last(2), 3*sv.noise
 	up, down := sv.arrival > sv.level+far, sv.arrival < sv.level-far
@@ -56,8 +58,9 @@ func (d *Default) base(sv srcView, rc *recent) float64 {
 		confirmed = (up && prev > sv.level+far) || (down && prev < sv.level-far)
 	}
 	caughtUp := sv.lag < d.o.refresh.Seconds()
+	piling := sv.grow > far // NaN (unknown growth) is not piling up
 	switch {
-	case up && (confirmed || !caughtUp):
+	case up && (confirmed || !caughtUp || piling):
 		return sv.arrival
 	case down && confirmed && caughtUp:
 		return max(pts[0].a, pts[1].a)

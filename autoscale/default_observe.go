@@ -91,8 +91,10 @@ type srcView struct {
 	// trended says whether there was enough history to measure it.
 	slope   float64
 	trended bool
-	// backlog is the records waiting, lag the age of the oldest in seconds.
-	backlog, lag float64
+	// backlog is the records waiting, lag the age of the oldest in seconds;
+	// grow is the backlog's growth (records/s) since the last observation
+	// of the run, NaN when unknown.
+	backlog, lag, grow float64
 }
 
 // arrival measures what arrives at source v: within a run, records read
@@ -105,7 +107,7 @@ type srcView struct {
 // while it rises. A source without Source information reads no Kafka and
 // has no backlog.
 func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
-	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag}
+	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag, grow: math.NaN()}
 	if v.Source == nil {
 		sv.backlog, sv.lag = 0, 0
 		sv.arrival = w.counterRate(v.ID, cur.in)
@@ -128,6 +130,7 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 	}
 	if _, dt, sinceRestart := w.span(v.ID); !sinceRestart {
 		in, grow := w.counterRate(v.ID, cur.in), w.rate(v.ID, cur.backlog, figBacklog)
+		sv.grow = grow
 		if a := max(0, in+grow); !math.IsNaN(in + grow) {
 			sv.arrival, sv.how = a, fmt.Sprintf("%s rec/s read plus %s rec/s of backlog growth over the last %s", num(in), num(grow), dur(dt))
 		}
