@@ -88,8 +88,9 @@ func checkpointCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id, 
 		t.Errorf("CheckpointConfig: %+v, %v", cc, err)
 	}
 	// A streaming job without checkpointing still has a checkpoint
-	// coordinator (savepoints need one): Flink answers 200, not the 404
-	// that ErrCheckpointingDisabled stands for.
+	// coordinator (savepoints need one): Flink answers 200, not a 404; the
+	// configuration's interval is Long.MAX_VALUE, which the client reports
+	// as ErrCheckpointingDisabled.
 	st, err := c.Checkpoints(ctx, noCkpt)
 	t.Logf("Checkpoints of a job without checkpointing: %+v, %v", st.Counts, err)
 	if err != nil {
@@ -97,8 +98,8 @@ func checkpointCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id, 
 	}
 	cc, err = c.CheckpointConfig(ctx, noCkpt)
 	t.Logf("CheckpointConfig of a job without checkpointing: %+v, %v", cc, err)
-	if err != nil {
-		t.Errorf("CheckpointConfig of a job without checkpointing: %v", err)
+	if !errors.Is(err, flinkapi.ErrCheckpointingDisabled) {
+		t.Errorf("CheckpointConfig of a job without checkpointing: %v; want ErrCheckpointingDisabled", err)
 	}
 }
 

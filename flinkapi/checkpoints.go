@@ -3,6 +3,8 @@ package flinkapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"strings"
 )
@@ -109,7 +111,11 @@ type RestoredCheckpoint struct {
 
 // Checkpoints returns a job's checkpoint statistics (GET
 // /jobs/{jobid}/checkpoints). A job without checkpointing gives an error
-// wrapping ErrCheckpointingDisabled.
+// wrapping ErrCheckpointingDisabled where Flink answers 404 (a batch job,
+// versions before 1.20); Flink 1.20 and 2.2 answer a streaming job without
+// checkpointing with empty statistics (every count 0), which are returned
+// as such: only CheckpointConfig tells that job apart from one that has
+// not completed its first checkpoint yet.
 func (c *Client) Checkpoints(ctx context.Context, job JobID) (CheckpointStats, error) {
 	if err := job.Validate(); err != nil {
 		return CheckpointStats{}, err
@@ -164,6 +170,11 @@ type CheckpointConfig struct {
 	StateChangelogEnabled       bool                    `json:"state_changelog_enabled"`
 }
 
+// DisabledCheckpointInterval is the interval Flink 1.20 and 2.2 report for
+// a streaming job without checkpointing (Long.MAX_VALUE, with mode
+// at_least_once); CheckpointConfig reports it as ErrCheckpointingDisabled.
+const DisabledCheckpointInterval Millis = math.MaxInt64
+
 // ExternalizedCheckpoints says whether checkpoints are retained.
 type ExternalizedCheckpoints struct {
 	Enabled              bool `json:"enabled"`
@@ -172,7 +183,9 @@ type ExternalizedCheckpoints struct {
 
 // CheckpointConfig returns a job's checkpointing configuration (GET
 // /jobs/{jobid}/checkpoints/config). A job without checkpointing gives an
-// error wrapping ErrCheckpointingDisabled, not a decode failure.
+// error wrapping ErrCheckpointingDisabled, not a decode failure: Flink
+// answers 404 (older versions, a batch job) or, on 1.20 and 2.2, 200 with
+// the interval Long.MAX_VALUE (DisabledCheckpointInterval).
 func (c *Client) CheckpointConfig(ctx context.Context, job JobID) (CheckpointConfig, error) {
 	if err := job.Validate(); err != nil {
 		return CheckpointConfig{}, err
@@ -184,6 +197,10 @@ func (c *Client) CheckpointConfig(ctx context.Context, job JobID) (CheckpointCon
 	}
 	if out.Mode == "" {
 		return CheckpointConfig{}, decodeMissing(http.MethodGet, path, "mode")
+	}
+	if out.Interval == DisabledCheckpointInterval {
+		return CheckpointConfig{}, fmt.Errorf("flinkapi: %s %s: interval %d (checkpointing disabled): %w",
+			http.MethodGet, path, int64(out.Interval), ErrCheckpointingDisabled)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package flinkapi_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -81,12 +82,62 @@ func TestCheckpointingDisabledIsASentinel(t *testing.T) {
 	if !errors.Is(err, flinkapi.ErrCheckpointingDisabled) || errors.Is(err, flinkapi.ErrNotFound) || errors.Is(err, flinkapi.ErrDecode) {
 		t.Errorf("CheckpointConfig, checkpointing off: %v; want ErrCheckpointingDisabled only", err)
 	}
-	_, err = e.c.Checkpoints(ctx, id)
-	if !errors.Is(err, flinkapi.ErrCheckpointingDisabled) {
-		t.Errorf("Checkpoints, checkpointing off: %v; want ErrCheckpointingDisabled", err)
+	// Flink 1.20 and 2.2 answer the statistics of a job without
+	// checkpointing with 200 and nothing in them.
+	st, err := e.c.Checkpoints(ctx, id)
+	if err != nil || st.Counts.Total != 0 || st.Latest.Completed != nil {
+		t.Errorf("Checkpoints, checkpointing off: %+v, %v; want empty statistics", st.Counts, err)
 	}
 	_, err = e.c.CheckpointConfig(ctx, unknown)
 	if !errors.Is(err, flinkapi.ErrNotFound) || errors.Is(err, flinkapi.ErrCheckpointingDisabled) {
 		t.Errorf("CheckpointConfig, unknown job: %v; want ErrNotFound only", err)
+	}
+	// Older versions and batch jobs answer 404 with an explanation.
+	for route, msg := range map[string]string{
+		"GET /jobs/{jobid}/checkpoints":        "Checkpointing has not been enabled.",
+		"GET /jobs/{jobid}/checkpoints/config": "Checkpointing is not enabled for this job (" + string(id) + ").",
+	} {
+		if err := e.srv.InjectFault(route, flinktest.Fault{Status: http.StatusNotFound, Message: msg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err = e.c.Checkpoints(ctx, id); !errors.Is(err, flinkapi.ErrCheckpointingDisabled) || errors.Is(err, flinkapi.ErrNotFound) {
+		t.Errorf("Checkpoints, 404 checkpointing off: %v; want ErrCheckpointingDisabled only", err)
+	}
+	if _, err = e.c.CheckpointConfig(ctx, id); !errors.Is(err, flinkapi.ErrCheckpointingDisabled) || errors.Is(err, flinkapi.ErrNotFound) {
+		t.Errorf("CheckpointConfig, 404 checkpointing off: %v; want ErrCheckpointingDisabled only", err)
+	}
+}
+
+// Flink 1.20.5 and 2.2.1 answer GET status and resource-requirements of an
+// unknown job with a 500 carrying FlinkJobNotFoundException: the client
+// reports it as ErrNotFound, not transient, as it reports the other
+// calls' 404.
+func TestUnknownJobIsNotFound(t *testing.T) {
+	e := newEnv(t, flinktest.Config{})
+	ctx := context.Background()
+	unknown := flinkapi.JobID("ffffffffffffffffffffffffffffffff")
+	calls := map[string]func() error{
+		"JobStatus":            func() error { _, err := e.c.JobStatus(ctx, unknown); return err },
+		"ResourceRequirements": func() error { _, err := e.c.ResourceRequirements(ctx, unknown); return err },
+		"JobDetails":           func() error { _, err := e.c.JobDetails(ctx, unknown); return err },
+		"Cancel":               func() error { return e.c.Cancel(ctx, unknown) },
+	}
+	for name, call := range calls {
+		err := call()
+		if !errors.Is(err, flinkapi.ErrNotFound) || flinkapi.IsTransient(err) {
+			t.Errorf("%s of an unknown job: %v; want ErrNotFound, not transient", name, err)
+		}
+	}
+	var fe *flinkapi.Error
+	if _, err := e.c.JobStatus(ctx, unknown); !errors.As(err, &fe) || fe.Status != http.StatusInternalServerError {
+		t.Errorf("JobStatus of an unknown job: %v; want the 500 Flink answers", err)
+	}
+	// Any other 500 stays transient and is no ErrNotFound.
+	if err := e.srv.InjectFault("GET /jobs/{jobid}/status", flinktest.Fault{Status: http.StatusInternalServerError}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.JobStatus(ctx, unknown); errors.Is(err, flinkapi.ErrNotFound) || !flinkapi.IsTransient(err) {
+		t.Errorf("JobStatus, plain 500: %v; want transient, not ErrNotFound", err)
 	}
 }

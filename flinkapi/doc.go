@@ -35,12 +35,17 @@
 // "NaN" and "Infinity" (type Float). A savepoint's failure-cause carries the
 // exception class and stack trace. Error bodies {"errors": [...]} are parsed
 // into *Error. A job without checkpointing answers 404 on its checkpoint
-// endpoints, which the client reports as ErrCheckpointingDisabled.
+// endpoints (a batch job, older versions) or, on Flink 1.20 and 2.2, 200
+// with empty statistics and the interval Long.MAX_VALUE; CheckpointConfig
+// reports both as ErrCheckpointingDisabled. An unknown job answers 404,
+// except GET status and resource-requirements, which answer 500 with a
+// FlinkJobNotFoundException: both are ErrNotFound.
 //
 // # Errors
 //
 // An HTTP error is an *Error (status, Flink's messages, method and path)
-// matching one sentinel with errors.Is: ErrNotFound (404), ErrConflict
+// matching one sentinel with errors.Is: ErrNotFound (404, or a 500 naming
+// FlinkJobNotFoundException), ErrConflict
 // (409, e.g. job already terminal), ErrUnavailable (408, 429, 502, 503, 504,
 // a connection error or a body cut off mid-read, after the retries),
 // ErrCheckpointingDisabled, ErrRedirect (a 3xx not followed; the *Error

@@ -21,7 +21,10 @@ var (
 	// ErrInvalidRequest is wrapped when a call is refused before any I/O: a
 	// malformed ID, a parallelism below 1, an unknown vertex.
 	ErrInvalidRequest = errors.New("flinkapi: invalid request")
-	// ErrNotFound: Flink answered 404 (unknown job, vertex or trigger ID).
+	// ErrNotFound: Flink answered 404 (unknown job, vertex or trigger ID),
+	// or 500 with a FlinkJobNotFoundException, as Flink 1.20 and 2.2 answer
+	// GET /jobs/{jobid}/status and /jobs/{jobid}/resource-requirements for
+	// an unknown job (their handlers let the exception through).
 	ErrNotFound = errors.New("flinkapi: not found")
 	// ErrConflict: Flink answered 409, for example cancelling a job that has
 	// already reached another terminal state.
@@ -33,8 +36,11 @@ var (
 	// may pass later (see IsTransient).
 	ErrUnavailable = errors.New("flinkapi: unavailable")
 	// ErrCheckpointingDisabled: the job runs without checkpointing, so it has
-	// no checkpoint statistics or configuration. Flink answers 404 with an
-	// explanatory message; the client tells it apart from an unknown job.
+	// no checkpoint configuration. Flink 1.20 and 2.2 answer a streaming
+	// job's checkpoint configuration with 200 and the interval
+	// Long.MAX_VALUE (the client reports that as ErrCheckpointingDisabled);
+	// older versions, and a batch job, answer 404 with an explanatory
+	// message, which the client tells apart from an unknown job.
 	ErrCheckpointingDisabled = errors.New("flinkapi: checkpointing is not enabled for the job")
 	// ErrDecode: the response body was not the JSON the call expects. A
 	// decode failure never yields a zero value.
@@ -117,6 +123,12 @@ var checkpointingDisabledMessages = []string{
 	"Checkpointing is not enabled for this", // GET /jobs/:jobid/checkpoints/config
 }
 
+// jobNotFoundException is the exception Flink's status and
+// resource-requirements handlers let through as a 500 for an unknown job;
+// its class name is in the answer's second error string ("<Exception on
+// server side: ...").
+const jobNotFoundException = "FlinkJobNotFoundException"
+
 // classify picks the sentinel for an HTTP error status.
 func classify(status int, messages []string) error {
 	switch status {
@@ -129,6 +141,13 @@ func classify(status int, messages []string) error {
 			}
 		}
 		return ErrNotFound
+	case http.StatusInternalServerError:
+		for _, m := range messages {
+			if strings.Contains(m, jobNotFoundException) {
+				return ErrNotFound
+			}
+		}
+		return nil
 	case http.StatusConflict:
 		return ErrConflict
 	}

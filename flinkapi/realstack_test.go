@@ -259,10 +259,10 @@ func unknownIDs(ctx context.Context, t *testing.T, c *flinkapi.Client) {
 	}
 	// What each call gets for an unknown job, as Flink 1.20.5 and 2.2.1
 	// answer: most 404 (ErrNotFound); the status and resource-requirements
-	// handlers let FlinkJobNotFoundException through as a 500; metrics
-	// answer an empty list; a savepoint trigger is accepted (202) and the
-	// operation fails.
-	notFound := []string{"CheckpointConfig", "Checkpoints", "Cancel", "JobDetails", "SavepointStatus", "VertexDetails"}
+	// handlers let FlinkJobNotFoundException through as a 500, which the
+	// client reports as ErrNotFound too; metrics answer an empty list; a
+	// savepoint trigger is accepted (202) and the operation fails.
+	notFound := []string{"CheckpointConfig", "Checkpoints", "Cancel", "JobDetails", "JobStatus", "ResourceRequirements", "SavepointStatus", "VertexDetails"}
 	for _, name := range slices.Sorted(maps.Keys(calls)) {
 		err := calls[name]()
 		var fe *flinkapi.Error

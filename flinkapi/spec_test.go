@@ -117,8 +117,22 @@ var wireDeviations = []specPatch{
 		name: "slot-sharing-group-name",
 		reason: "Flink's JobDetailsInfo.JobVertexDetailsInfo (apache/flink master, newer than both " +
 			"snapshots) writes slotSharingGroupName next to slotSharingGroupId; neither vendored spec " +
-			"declares it",
+			"declares it (1.20.5 and 2.2.1 do not write it: kept for newer releases)",
 		patch: patchSlotSharingGroupName,
+	},
+	{
+		name: "subtask-legacy-fields",
+		reason: "SubtaskExecutionAttemptDetailsInfo (GET /jobs/{jobid}/vertices/{vertexid}, subtasks[]) " +
+			"also writes the deprecated start_time (a copy of start-time), which neither spec declares " +
+			"(the 1.20 spec declares the deprecated host beside it); seen on 1.20.5 and 2.2.1",
+		patch: patchSubtaskLegacyFields,
+	},
+	{
+		name: "resource-id-any-string",
+		reason: "a TaskManager's ResourceID is taskmanager.resource-id when set, else " +
+			"\"<host>:<port>-<6 hex>\" on a standalone cluster; the spec's pattern [0-9a-f]{32} " +
+			"rejects both (GET /taskmanagers ids, seen on 1.20.5 and 2.2.1)",
+		patch: patchResourceID,
 	},
 }
 
@@ -338,6 +352,32 @@ func patchSlotSharingGroupName(doc *openapi3.T) error {
 		return errors.New("the spec now declares JobDetailsVertexInfo.slotSharingGroupName")
 	}
 	props["slotSharingGroupName"] = inline(typed("string"))
+	return nil
+}
+
+func patchSubtaskLegacyFields(doc *openapi3.T) error {
+	s, err := component(doc, "SubtaskExecutionAttemptDetailsInfo")
+	if err != nil {
+		return err
+	}
+	if s.Properties["start_time"] != nil {
+		return errors.New("SubtaskExecutionAttemptDetailsInfo now declares start_time")
+	}
+	num := typed("integer")
+	num.Format = "int64"
+	s.Properties["start_time"] = inline(num)
+	return nil
+}
+
+func patchResourceID(doc *openapi3.T) error {
+	s, err := component(doc, "ResourceID")
+	if err != nil {
+		return err
+	}
+	if s.Pattern == "" {
+		return errors.New("ResourceID no longer has a pattern")
+	}
+	s.Pattern = ""
 	return nil
 }
 

@@ -18,7 +18,8 @@ import (
 //     off mid-read, on every attempt the Config allowed;
 //   - an *Error with Status 500: Flink answers "Internal server error." for
 //     any unexpected exception in a handler, such as an RPC to the
-//     JobMaster timing out while it is busy. Some 500s are permanent, which
+//     JobMaster timing out while it is busy, except a 500 that names a
+//     FlinkJobNotFoundException (it wraps ErrNotFound). Some 500s are permanent, which
 //     is why the client does not retry them itself (Flink's own Java client
 //     retries only 503 and connection errors); a caller that retries them
 //     should bound its retries;
@@ -48,5 +49,5 @@ func IsTransient(err error) bool {
 		return true
 	}
 	apiErr, ok := errors.AsType[*Error](err)
-	return ok && apiErr.Status == http.StatusInternalServerError
+	return ok && apiErr.Status == http.StatusInternalServerError && apiErr.class == nil
 }

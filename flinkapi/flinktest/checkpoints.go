@@ -1,6 +1,7 @@
 package flinktest
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -117,18 +118,58 @@ func (j *job) addCheckpoint(cp flinkapi.Checkpoint) error {
 }
 
 func (s *Server) getCheckpoints(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
-	if j.checkpointing == nil {
-		writeError(w, http.StatusNotFound, "Checkpointing has not been enabled.")
+	// Without checkpointing Flink 1.20 and 2.2 answer a streaming job's
+	// statistics with 200 and nothing in them (only savepoints, if any).
+	b, err := json.Marshal(j.checkpoints.stats())
+	var m map[string]any
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "flinktest: encode statistics: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, j.checkpoints.stats())
+	if h, ok := m["history"].([]any); ok {
+		for _, cp := range h {
+			wireCheckpoint(j, cp)
+		}
+	}
+	if l, ok := m["latest"].(map[string]any); ok {
+		for _, k := range []string{"completed", "savepoint", "failed"} {
+			wireCheckpoint(j, l[k])
+		}
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// wireCheckpoint adds to a rendered checkpoint the fields Flink writes that
+// flinkapi.Checkpoint omits when empty: savepointFormat (null for a
+// checkpoint), tasks (per-vertex statistics, left empty here), and for a
+// completed one external_path and discarded.
+func wireCheckpoint(j *job, v any) {
+	cp, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	if _, ok := cp["savepointFormat"]; !ok {
+		cp["savepointFormat"] = nil
+	}
+	cp["tasks"] = map[string]any{}
+	if cp["className"] == "completed" {
+		if _, ok := cp["external_path"]; !ok {
+			cp["external_path"] = fmt.Sprintf("file:/tmp/flink-checkpoints/%s/chk-%v", j.id, cp["id"])
+		}
+		if _, ok := cp["discarded"]; !ok {
+			cp["discarded"] = false
+		}
+	}
 }
 
 // stats renders the statistics: counts over all, the newest of each kind,
 // the last historySize newest first, and summaries over completed ones.
 func (h *checkpointHistory) stats() flinkapi.CheckpointStats {
 	st := flinkapi.CheckpointStats{History: []flinkapi.Checkpoint{}}
-	var sizes, full, durations, buffered, processed, persisted []int64
+	var sizes, full, durations, processed, persisted []int64
 	for i := range h.all {
 		cp := h.all[i]
 		st.Counts.Total++
@@ -143,7 +184,6 @@ func (h *checkpointHistory) stats() flinkapi.CheckpointStats {
 			sizes = append(sizes, cp.CheckpointedSize)
 			full = append(full, cp.StateSize)
 			durations = append(durations, int64(cp.EndToEndDuration))
-			buffered = append(buffered, cp.AlignmentBuffered)
 			processed = append(processed, cp.ProcessedData)
 			persisted = append(persisted, cp.PersistedData)
 		case flinkapi.CheckpointFailed:
@@ -158,10 +198,15 @@ func (h *checkpointHistory) stats() flinkapi.CheckpointStats {
 	}
 	st.Summary = flinkapi.CheckpointSummary{
 		CheckpointedSize: summarize(sizes), StateSize: summarize(full), EndToEndDuration: summarize(durations),
-		AlignmentBuffered: summarize(buffered), ProcessedData: summarize(processed), PersistedData: summarize(persisted),
+		AlignmentBuffered: zeroSummary(), ProcessedData: summarize(processed), PersistedData: summarize(persisted),
 	}
 	return st
 }
+
+// zeroSummary is what Flink 1.20 and 2.2 write for the deprecated
+// alignment_buffered summary: zeros, percentiles included, whatever the
+// checkpoints.
+func zeroSummary() flinkapi.StatsSummary { return flinkapi.StatsSummary{} }
 
 // summarize computes min, max, mean and percentiles (linear interpolation
 // between closest ranks). With no data every percentile is NaN, which Flink
@@ -193,7 +238,14 @@ func summarize(xs []int64) flinkapi.StatsSummary {
 func (s *Server) getCheckpointConfig(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
 	c := j.checkpointing
 	if c == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("Checkpointing is not enabled for this job (%s).", j.id))
+		// Flink 1.20 and 2.2: 200, the interval Long.MAX_VALUE, at least once.
+		writeJSON(w, http.StatusOK, flinkapi.CheckpointConfig{
+			Mode: flinkapi.AtLeastOnce, Interval: flinkapi.DisabledCheckpointInterval, Timeout: ms(10 * time.Minute),
+			MaxConcurrent:   1,
+			Externalization: flinkapi.ExternalizedCheckpoints{Enabled: false, DeleteOnCancellation: true},
+			StateBackend:    "hashmap", CheckpointStorage: "JobManagerCheckpointStorage",
+			CheckpointsAfterTasksFinish: true,
+		})
 		return
 	}
 	writeJSON(w, http.StatusOK, flinkapi.CheckpointConfig{

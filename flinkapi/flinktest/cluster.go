@@ -83,11 +83,13 @@ func (j *job) groupDemand() []groupSlots {
 	return out
 }
 
+// tmID is a TaskManager's ResourceID in the form a standalone Flink
+// cluster gives it: "<host>:<port>-<6 hex>" (not the spec's 32 hex).
 func (s *Server) tmID(tm int) string {
 	if tm < 0 {
 		return ""
 	}
-	return hexID("taskmanager/" + strconv.Itoa(tm))
+	return fmt.Sprintf("10.0.0.%d:6122-%s", tm+10, hexID("taskmanager/" + strconv.Itoa(tm))[:6])
 }
 
 func (s *Server) tmEndpoint(tm int) string {

@@ -21,7 +21,10 @@ type JobSpec struct {
 	// Vertices are the job's vertices, sources first. Required.
 	Vertices []VertexSpec
 	// Checkpointing configures checkpointing; nil means disabled, and the
-	// checkpoint endpoints answer 404 as Flink does.
+	// checkpoint endpoints answer as Flink 1.20 and 2.2 answer a streaming
+	// job without checkpointing: 200, empty statistics, and a configuration
+	// with the interval Long.MAX_VALUE (flinkapi.DisabledCheckpointInterval)
+	// and mode at_least_once.
 	Checkpointing *CheckpointingSpec
 	// Savepoints decides how savepoint and stop operations end.
 	Savepoints SavepointBehavior

@@ -162,7 +162,7 @@ func (s *Server) patchJob(w http.ResponseWriter, r *http.Request, j *job, now ti
 		j.pending = &transition{to: flinkapi.JobCanceled, at: now.Add(s.cfg.CancelDelay)}
 		s.failOpen(j, now, "org.apache.flink.runtime.checkpoint.CheckpointException", "Job was cancelled.")
 	}
-	w.WriteHeader(http.StatusAccepted)
+	writeJSON(w, http.StatusAccepted, struct{}{})
 }
 
 func (s *Server) getVertexDetails(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
@@ -181,7 +181,19 @@ func (s *Server) getVertexDetails(w http.ResponseWriter, r *http.Request, j *job
 			Duration: durationMillis(j.timestamps[flinkapi.JobRunning], j.end, now),
 		})
 	}
-	writeJSON(w, http.StatusOK, d)
+	// Flink also writes the deprecated start_time, a copy of start-time.
+	type subtask struct {
+		flinkapi.Subtask
+		LegacyStartTime flinkapi.EpochMillis `json:"start_time"`
+	}
+	out := struct {
+		flinkapi.VertexDetails
+		Subtasks []subtask `json:"subtasks"`
+	}{VertexDetails: d, Subtasks: make([]subtask, len(d.Subtasks))}
+	for i, st := range d.Subtasks {
+		out.Subtasks[i] = subtask{st, st.StartTime}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // vertex returns the job's vertex with id, or nil.

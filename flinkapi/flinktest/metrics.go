@@ -131,8 +131,8 @@ func (s *Server) Metrics() *MetricStore { return s.store }
 // for the whole request when any requested name does not exist.
 func (s *Server) getAggregatedMetrics(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
 	v := j.vertex(flinkapi.VertexID(r.PathValue("vertexid")))
-	if v == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("JobVertex %s not found", r.PathValue("vertexid")))
+	if v == nil { // Flink's metric store has nothing for it: no error
+		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
 	q := r.URL.Query()

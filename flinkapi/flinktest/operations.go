@@ -234,13 +234,18 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request, j *job, no
 		writeError(w, http.StatusNotFound, fmt.Sprintf("There is no savepoint operation with triggerId=%s for job %s.", tid, j.id))
 		return
 	}
+	writeOperation(w, op)
+}
+
+// writeOperation answers an operation's status.
+func writeOperation(w http.ResponseWriter, op *operation) {
 	type info struct {
 		Location     string                 `json:"location,omitempty"`
 		FailureCause *flinkapi.FailureCause `json:"failure-cause,omitempty"`
 	}
 	out := struct {
 		Status    map[string]string `json:"status"`
-		Operation *info             `json:"operation,omitempty"`
+		Operation *info             `json:"operation"` // null while IN_PROGRESS, as Flink writes it
 	}{Status: map[string]string{"id": "IN_PROGRESS"}}
 	if op.done {
 		out.Status["id"] = "COMPLETED"

@@ -29,8 +29,9 @@ func (s *Server) putResourceRequirements(w http.ResponseWriter, r *http.Request,
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if j.state.IsGloballyTerminal() {
-		writeError(w, http.StatusConflict, fmt.Sprintf("Job %s has already reached a terminal state (%s).", j.id, j.state))
+	if j.state.IsGloballyTerminal() { // Flink 1.20.5 and 2.2.1 answer 500 here
+		writeError(w, http.StatusInternalServerError, "Internal server error.",
+			fmt.Sprintf("<Exception on server side:\njob %s has already reached a terminal state (%s)\nEnd of exception on server side>", j.id, j.state))
 		return
 	}
 	if msg := validateRequirements(j, req); msg != "" {

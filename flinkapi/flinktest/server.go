@@ -116,6 +116,10 @@ type Server struct {
 	store   *MetricStore
 	metrics MetricsProvider
 
+	// orphans are savepoint and stop operations triggered on jobs the
+	// server does not hold: accepted, then failed (unknownJob).
+	orphans map[flinkapi.JobID]map[flinkapi.TriggerID]*operation
+
 	faults faultTable
 	log    requestLog
 }
@@ -128,10 +132,11 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:    cfg,
-		jobs:   map[flinkapi.JobID]*job{},
-		store:  NewMetricStore(),
-		routes: map[string]bool{},
+		cfg:     cfg,
+		jobs:    map[flinkapi.JobID]*job{},
+		orphans: map[flinkapi.JobID]map[flinkapi.TriggerID]*operation{},
+		store:   NewMetricStore(),
+		routes:  map[string]bool{},
 	}
 	s.metrics = cfg.Metrics
 	if s.metrics == nil {
@@ -204,7 +209,8 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 // the job's lazy transitions applied.
 type jobHandler func(w http.ResponseWriter, r *http.Request, j *job, now time.Time)
 
-// withJob resolves {jobid}: 400 when malformed, 404 when unknown, as Flink.
+// withJob resolves {jobid}: 400 when malformed; when unknown, what Flink
+// answers on that route (unknownJob).
 func (s *Server) withJob(h jobHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := flinkapi.JobID(r.PathValue("jobid"))
@@ -216,7 +222,7 @@ func (s *Server) withJob(h jobHandler) http.HandlerFunc {
 		defer s.mu.Unlock()
 		j, ok := s.jobs[id]
 		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("Job %s not found", id))
+			s.unknownJob(w, r, id)
 			return
 		}
 		now := s.cfg.Clock.Now()

@@ -134,6 +134,7 @@ func TestWireQuirks(t *testing.T) {
 	srv.Metrics().SetSubtaskMetric(id, v, "idleTimeMsPerSecond", 0, 0)
 	srv.Metrics().SetSubtaskMetric(id, v, "numRecordsInPerSecond", 5, nan)
 	agg := srv.URL + "/jobs/" + string(id) + "/vertices/" + string(v) + "/subtasks/metrics"
+	const unknown = "ffffffffffffffffffffffffffffffff"
 	tests := []struct {
 		name, method, url string
 		status            int
@@ -147,9 +148,15 @@ func TestWireQuirks(t *testing.T) {
 		{"subtask range", "GET", agg + "?get=busyTimeMsPerSecond&agg=sum&subtasks=1-1", 200, `[{"id":"busyTimeMsPerSecond","sum":300}]`},
 		{"bad agg", "GET", agg + "?get=busyTimeMsPerSecond&agg=median", 400, ""},
 		{"job metrics, values are strings", "GET", srv.URL + "/jobs/" + string(id) + "/metrics?get=numRestarts,nope", 200, `[{"id":"numRestarts","value":"0"}]`},
-		{"checkpoints off", "GET", srv.URL + "/jobs/" + string(id) + "/checkpoints", 404, `{"errors":["Checkpointing has not been enabled."]}`},
-		{"checkpoint config off", "GET", srv.URL + "/jobs/" + string(id) + "/checkpoints/config", 404, `{"errors":["Checkpointing is not enabled for this job (` + string(id) + `)."]}`},
-		{"unknown job", "GET", srv.URL + "/jobs/ffffffffffffffffffffffffffffffff", 404, `{"errors":["Job ffffffffffffffffffffffffffffffff not found"]}`},
+		{"checkpoints off", "GET", srv.URL + "/jobs/" + string(id) + "/checkpoints", 200, ""},
+		{"checkpoint config off", "GET", srv.URL + "/jobs/" + string(id) + "/checkpoints/config", 200, ""},
+		{"unknown job", "GET", srv.URL + "/jobs/" + unknown, 404, `{"errors":["org.apache.flink.runtime.rest.NotFoundException: Job ` + unknown + ` not found"]}`},
+		{"unknown job status", "GET", srv.URL + "/jobs/" + unknown + "/status", 500, ""},
+		{"unknown job requirements", "GET", srv.URL + "/jobs/" + unknown + "/resource-requirements", 500, ""},
+		{"unknown job metrics", "GET", srv.URL + "/jobs/" + unknown + "/metrics?get=numRestarts", 200, `[]`},
+		{"unknown job vertex metrics", "GET", srv.URL + "/jobs/" + unknown + "/vertices/" + string(v) + "/subtasks/metrics", 200, `[]`},
+		{"unknown job savepoint", "POST", srv.URL + "/jobs/" + unknown + "/savepoints", 202, ""},
+		{"unknown job checkpoints", "GET", srv.URL + "/jobs/" + unknown + "/checkpoints", 404, ""},
 		{"malformed job ID", "GET", srv.URL + "/jobs/xyz", 400, ""},
 		{"unknown path", "GET", srv.URL + "/nope", 404, `{"errors":["Not found: /nope"]}`},
 		{"legacy rescaling is disabled", "PATCH", srv.URL + "/jobs/" + string(id) + "/rescaling?parallelism=4", 503, ""},
