@@ -22,6 +22,11 @@ type Observation struct {
 	Job string
 	// Running is true while the job runs; a policy decides nothing else.
 	Running bool
+	// State is the job's state as its runtime names it ("RUNNING",
+	// "RESTARTING", "FINISHED", ... for Flink), so that a program can say
+	// why a job that is not Running is not; "" when the observer does not
+	// know it. Policies decide on Running alone.
+	State string
 	// LastRestart is when the job last switched to RUNNING (Flink's
 	// timestamps[RUNNING]): counters restart from zero then.
 	LastRestart time.Time

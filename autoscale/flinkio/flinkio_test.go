@@ -103,8 +103,8 @@ func TestObserve(t *testing.T) {
 	if s.Source.Origin != flinkio.OriginFlink {
 		t.Errorf("source origin %q, want %q", s.Source.Origin, flinkio.OriginFlink)
 	}
-	if s.Source.Partitions != 4 || a.Source != nil || a.MaxParallelism != 64 || !obs.Running || obs.LastRestart.IsZero() {
-		t.Errorf("source partitions %d, aggregate %+v, running %v, last restart %v", s.Source.Partitions, a, obs.Running, obs.LastRestart)
+	if s.Source.Partitions != 4 || a.Source != nil || a.MaxParallelism != 64 || !obs.Running || obs.State != "RUNNING" || obs.LastRestart.IsZero() {
+		t.Errorf("source partitions %d, aggregate %+v, running %v (%q), last restart %v", s.Source.Partitions, a, obs.Running, obs.State, obs.LastRestart)
 	}
 	if len(obs.Edges) != 2 || !obs.Edges[0].Keyed || obs.Edges[1].Keyed {
 		t.Errorf("edges %+v, want a keyed source->aggregate edge", obs.Edges)

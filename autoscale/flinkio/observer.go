@@ -167,7 +167,7 @@ func (o *Observer) topics(ctx context.Context, d flinkapi.JobDetails) map[flinka
 
 // graph turns job details into the observation's structure and counters.
 func graph(d flinkapi.JobDetails) autoscale.Observation {
-	obs := autoscale.Observation{Job: string(d.ID), Running: d.State == flinkapi.JobRunning, LastRestart: d.LastRunning()}
+	obs := autoscale.Observation{Job: string(d.ID), Running: d.State == flinkapi.JobRunning, State: string(d.State), LastRestart: d.LastRunning()}
 	if now := d.Now.Time(); !now.IsZero() {
 		obs.Time = now
 	}

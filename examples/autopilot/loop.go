@@ -64,8 +64,8 @@ type session struct {
 	findings []string
 }
 
-// observe observes, and reads the state of a job that is not running
-// (restarting, finished, ...), which the observation does not tell.
+// observe observes, and keeps the state of a job that is not running
+// (restarting, finished, ...) for the status line.
 func (s *session) observe(ctx context.Context) (autoscale.Observation, error) {
 	obs, err := s.observer.Observe(ctx)
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *session) observe(ctx context.Context) (autoscale.Observation, error) {
 	}
 	var state flinkapi.JobState
 	if !obs.Running {
-		state, _ = s.client.JobStatus(ctx, s.job) // unknown ("") when it fails
+		state = flinkapi.JobState(obs.State) // "" when the observer did not know it
 	}
 	s.mu.Lock()
 	s.state = state
