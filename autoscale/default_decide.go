@@ -37,15 +37,25 @@ func (d *Default) choose(now, t time.Time, obs Observation, pipes []*pipeline, p
 	case stuck != "":
 		vd.why = "the job cannot keep up, but no size it may take would help: " + stuck
 	case d.st.paused != "":
-		vd.why = fmt.Sprintf("the job keeps up as far as its figures tell; the count of slot-h wasted (%s so far) is paused: %s",
-			num(d.st.waste/3600), d.st.paused)
+		vd.why = fmt.Sprintf("figures are missing, so it cannot tell whether the job keeps up (%s); the count of slot-h wasted (%s so far) is paused",
+			d.st.paused, num(d.st.waste/3600))
 	case over > 0:
 		vd.why = fmt.Sprintf("the job keeps up; %d slots would do where %d run, but the %s slot-h wasted so far are below the %s slot-h a restart costs",
 			vd.new, vd.cur, num(d.st.waste/3600), num(cost/3600))
+	case unmeasured(obs, plans) != "":
+		vd.why = "no vertex is known to fall behind, but " + unmeasured(obs, plans)
 	default:
 		vd.why = "the job keeps up and is not over-provisioned"
 	}
 	dec := Decision{Time: now, Targets: map[string]int{}, Reasons: map[string]string{}}
+	for _, v := range obs.Vertices {
+		if why := unsized(plans[v.ID]); why != "" {
+			if dec.Unsized == nil {
+				dec.Unsized = map[string]string{}
+			}
+			dec.Unsized[v.ID] = why
+		}
+	}
 	var moves []string
 	for _, v := range obs.Vertices {
 		target := v.Parallelism
@@ -125,6 +135,45 @@ func unknownSizes(obs Observation, plans map[string]*vtxPlan) string {
 		}
 	}
 	return ""
+}
+
+// unsized says why a vertex could not be sized (Decision.Unsized), or "".
+func unsized(vp *vtxPlan) string {
+	switch {
+	case vp.missing != "":
+		return vp.missing
+	case math.IsNaN(vp.dem.now):
+		return "its demand is unknown, as " + vp.demWhy
+	case math.IsNaN(vp.need) || (len(vp.curve.p) == 0 && vp.need > 0):
+		return "its capacity has not been measured yet"
+	}
+	return ""
+}
+
+// unmeasured names the vertices whose capacity has not been measured yet
+// ("the capacity of v1 has not been measured yet"; "of v1 and 2 more"),
+// or "" when every vertex with a demand has a measured capacity.
+func unmeasured(obs Observation, plans map[string]*vtxPlan) string {
+	var first string
+	n := 0
+	for _, v := range obs.Vertices {
+		vp := plans[v.ID]
+		if vp.missing != "" || math.IsNaN(vp.dem.now) {
+			continue
+		}
+		if math.IsNaN(vp.need) || (len(vp.curve.p) == 0 && vp.need > 0) {
+			if n++; n == 1 {
+				first = v.ID
+			}
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("the capacity of %s has not been measured yet", first)
+	}
+	return fmt.Sprintf("the capacity of %s and %d more vertices has not been measured yet", first, n-1)
 }
 
 // account adds the slot-time wasted since the last call while the job is

@@ -209,5 +209,5 @@ func TestDefaultPausesWasteOnMissingFigures(t *testing.T) {
 	if len(got) == 0 || results[got[0]].d.Targets["v0"] != 4 {
 		t.Fatalf("rescales at %v; want a scale-down to 4 within 40 min", got)
 	}
-	wantReason(t, results[9], "v0", "the count of slot-h wasted", "is paused: v1: its busy time (metric not reported) is missing")
+	wantReason(t, results[9], "v0", "the count of slot-h wasted", "is paused", "(v1: its busy time (metric not reported) is missing)")
 }

@@ -2,7 +2,9 @@ package autoscale_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,4 +240,44 @@ func TestDefaultSourceBusyReadsLow(t *testing.T) {
 		t.Fatalf("minute 3: v0 target %d, want a scale-up from 4\n%s", got, r.d)
 	}
 	wantReason(t, r, "v0", "at 4 subtasks it takes in up to 3,996 rec/s, less than the 6,000 rec/s expected")
+}
+
+// Until a vertex's capacity is measured, Default does not say the job keeps
+// up: Decision.Unsized names the vertex and why, and the summary says what
+// is not known yet. Once every capacity is measured, Unsized is nil.
+func TestDefaultUnsizedUntilMeasured(t *testing.T) {
+	m := model{perSub: []float64{1000, 1000}, arrival: func(e time.Duration) float64 { return 500 + 300*e.Minutes() }}
+	results := m.run(t, newDefault(t, autoscale.DefaultConfig{}), []int{4, 4}, 10*time.Minute)
+	sawUnmeasured, sawSized := false, false
+	for minute := 1; minute <= 10; minute++ {
+		r, ok := results[minute]
+		if !ok {
+			continue
+		}
+		switch {
+		case len(r.d.Unsized) > 0:
+			for id, why := range r.d.Unsized {
+				if why == "" || !strings.Contains(r.d.Reasons[id], "Keeps") {
+					t.Errorf("minute %d: %s unsized (%q) but its reason is %q", minute, id, why, r.d.Reasons[id])
+				}
+			}
+			if strings.Contains(r.d.Summary, "keeps every vertex: the job keeps up") {
+				t.Errorf("minute %d: vertices unsized (%v) yet the summary says %q", minute, r.d.Unsized, r.d.Summary)
+			}
+			if strings.Contains(fmt.Sprint(r.d.Unsized), "capacity has not been measured") {
+				sawUnmeasured = true
+				if !strings.Contains(r.d.Summary, "has not been measured yet") {
+					t.Errorf("minute %d: summary %q does not say which capacity is unmeasured", minute, r.d.Summary)
+				}
+			}
+		default:
+			sawSized = true
+			if !strings.Contains(r.d.Summary, "keeps up") {
+				t.Errorf("minute %d: every vertex sized, summary %q", minute, r.d.Summary)
+			}
+		}
+	}
+	if !sawUnmeasured || !sawSized {
+		t.Fatalf("saw an unmeasured capacity: %v, a fully sized decision: %v; want both", sawUnmeasured, sawSized)
+	}
 }

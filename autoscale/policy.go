@@ -51,6 +51,12 @@ type Decision struct {
 	Reasons map[string]string
 	// Summary explains the decision as a whole in one line.
 	Summary string
+	// Unsized holds, per vertex the policy could not size, why: a figure
+	// is missing, its demand is unknown, or its capacity has not been
+	// measured yet. Such a vertex keeps its parallelism unless the job must
+	// rescale for another; a program shows these before saying the job
+	// keeps up. Nil when every vertex was sized.
+	Unsized map[string]string
 	// Slots is the number of slots the targets need: per slot-sharing group
 	// the largest target, summed over groups.
 	Slots int

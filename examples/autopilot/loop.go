@@ -149,7 +149,7 @@ func (s *session) step(rec autoscale.Record) {
 		if fresh {
 			if miss := missing(*s.last); miss != "" {
 				smp.Reason = "figures missing, so nothing is acted on: " + miss
-			} else if u := unmeasured(*s.last, rec.Decision, names); u != "" {
+			} else if u := unmeasured(*s.last, rec.Decision); u != "" {
 				smp.Reason = "not measured yet, so kept: " + u
 			}
 		}

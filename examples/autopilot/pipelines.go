@@ -150,23 +150,19 @@ func parenthesised(s string) string {
 	return "(" + s + ")"
 }
 
-// unmeasured says which vertex a keep decision kept for want of a figure
-// the policy derives (a demand or a capacity not measured yet), by its
-// reason: "Source: orders: its demand is unknown, ..." and how many more;
-// "" when none was. A policy's summary may still say the job keeps up.
-func unmeasured(obs autoscale.Observation, d autoscale.Decision, names func(string) string) string {
+// unmeasured says which vertex a keep decision could not size, from the
+// policy's own Decision.Unsized: "Source: orders: its demand is unknown,
+// ..." and how many more; "" when every vertex was sized.
+func unmeasured(obs autoscale.Observation, d autoscale.Decision) string {
 	var first string
 	n := 0
 	for _, v := range obs.Vertices {
-		r := d.Reasons[v.ID]
-		if !strings.Contains(r, "unknown") && !strings.Contains(r, "not been measured") {
+		why, ok := d.Unsized[v.ID]
+		if !ok {
 			continue
 		}
 		if n++; n == 1 {
-			if _, after, ok := strings.Cut(r, ": "); ok && strings.HasPrefix(r, "Keeps ") {
-				r = after
-			}
-			first = v.Name + ": " + names(r)
+			first = obs.Label(v.ID) + ": " + obs.Named(why)
 		}
 	}
 	switch n {
