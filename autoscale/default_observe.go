@@ -339,8 +339,18 @@ func (d *Default) learnRatios(obs Observation, cur map[string]figs, runAge float
 }
 
 // dur renders seconds as a duration for a reason: whole seconds, or
-// tenths below 10 s (a job on a compressed time scale).
+// tenths below 10 s (a job on a compressed time scale); "forever" for
+// infinite or absurdly long times (beyond what a time.Duration holds, so
+// never a wrapped-around negative), "an unknown time" for NaN.
 func dur(secs float64) string {
+	switch {
+	case math.IsNaN(secs):
+		return "an unknown time"
+	case secs >= float64(math.MaxInt64/int64(time.Second)):
+		return "forever"
+	case secs <= -float64(math.MaxInt64/int64(time.Second)):
+		return "-forever"
+	}
 	d := time.Duration(secs * float64(time.Second))
 	if d < 10*time.Second {
 		return d.Round(time.Second / 10).String()

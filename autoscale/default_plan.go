@@ -312,8 +312,12 @@ func (d *Default) lagUrgency(p *pipeline, plans map[string]*vtxPlan, src map[str
 				id, num(sv.lag), num(now), num(wait), num(slo))
 		}
 		if sv.lag > slo && keep > d.o.catchUp.Seconds() {
-			return fmt.Sprintf("source %s lags %s s, over the %s s SLO, and at %s times its input the excess would take %s to drain (more than %s); rescaling, a restart of %s included, takes %s",
-				id, num(sv.lag), num(slo), num(now), dur(keep), d.o.catchUp, dur(d.downtime().Seconds()), dur(rescale))
+			drains := fmt.Sprintf("the excess would take %s to drain (more than %s)", dur(keep), d.o.catchUp)
+			if math.IsInf(keep, 1) {
+				drains = "the excess would never drain"
+			}
+			return fmt.Sprintf("source %s lags %s s, over the %s s SLO, and at %s times its input %s; rescaling, a restart of %s included, takes %s",
+				id, num(sv.lag), num(slo), num(now), drains, dur(d.downtime().Seconds()), dur(rescale))
 		}
 	}
 	return ""

@@ -231,7 +231,9 @@ func checkKeeps(t *testing.T, obs autoscale.Observation, d autoscale.Decision, w
 }
 
 // defaultKeeps names the vertices Default documents to keep: a vertex
-// whose records in, busy time or (for a source) backlog is missing, and
+// whose records in, busy time (for a source: unless its backpressured time
+// is known, as Default then measures it by what it reads) or (for a
+// source) backlog is missing, and
 // everything whose demand depends on a source whose arrival rate is then
 // unknown (a Kafka source without its backlog, a source without Kafka
 // without its records in).
@@ -246,7 +248,8 @@ func defaultKeeps(obs autoscale.Observation) []string {
 		for _, e := range ins {
 			unknown[v.ID] = unknown[v.ID] || unknown[e.From]
 		}
-		if unknown[v.ID] || bad(v.RecordsIn) || bad(v.Busy) || (v.Source != nil && bad(v.Source.Backlog)) {
+		busyMissing := bad(v.Busy) && (v.Source == nil || bad(v.Backpressured))
+		if unknown[v.ID] || bad(v.RecordsIn) || busyMissing || (v.Source != nil && bad(v.Source.Backlog)) {
 			ids = append(ids, v.ID)
 		}
 	}
