@@ -47,14 +47,18 @@ func readSpec(path string) (*openapi3.T, error) {
 	return openapi3.NewLoader().LoadFromFile(path)
 }
 
-func buildSpecs() ([]*specDoc, error) {
+func buildSpecs() ([]*specDoc, error) { return buildSpecsWith(wireDeviations) }
+
+// buildSpecsWith is buildSpecs with the given deviations instead of the
+// table's.
+func buildSpecsWith(deviations []specPatch) ([]*specDoc, error) {
 	docs := make([]*openapi3.T, len(specFiles))
 	for i, f := range specFiles {
 		doc, err := readSpec(f.path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
-		for _, d := range wireDeviations {
+		for _, d := range deviations {
 			if err := d.patch(doc); err != nil {
 				return nil, fmt.Errorf("%s: deviation %s: %w", f.name, d.name, err)
 			}

@@ -11,7 +11,6 @@ package flinkapi_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,9 +18,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
 // realWireDeviations are differences between the spec and the wire that
@@ -91,44 +87,6 @@ func realSpecs(t testing.TB) []*specDoc {
 		t.Fatalf("loading the Flink OpenAPI specs: %v", err)
 	}
 	return specs
-}
-
-// buildSpecsWith is buildSpecs with the given deviations instead of the
-// table's.
-func buildSpecsWith(deviations []specPatch) ([]*specDoc, error) {
-	docs := make([]*openapi3.T, len(specFiles))
-	for i, f := range specFiles {
-		doc, err := readSpec(f.path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.name, err)
-		}
-		for _, d := range deviations {
-			if err := d.patch(doc); err != nil {
-				return nil, fmt.Errorf("%s: deviation %s: %w", f.name, d.name, err)
-			}
-		}
-		docs[i] = doc
-	}
-	for _, a := range specAdaptations {
-		for i, doc := range docs {
-			peers := slices.Delete(slices.Clone(docs), i, i+1)
-			if err := a.apply(doc, peers); err != nil {
-				return nil, fmt.Errorf("%s: adaptation %s: %w", specFiles[i].name, a.name, err)
-			}
-		}
-	}
-	specs := make([]*specDoc, len(docs))
-	for i, doc := range docs {
-		if err := doc.Validate(context.Background()); err != nil {
-			return nil, fmt.Errorf("%s: patched spec is invalid: %w", specFiles[i].name, err)
-		}
-		router, err := gorillamux.NewRouter(doc)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", specFiles[i].name, err)
-		}
-		specs[i] = &specDoc{name: specFiles[i].name, doc: doc, router: router}
-	}
-	return specs, nil
 }
 
 // failures checks the exchanges against specs and returns one line per
