@@ -48,12 +48,8 @@ func NewFlink(ctx context.Context, cfg FlinkConfig) (*Flink, error) {
 	}
 	cfg = cfg.withDefaults()
 	var err error
-	if cfg.Java == "" {
-		if cfg.Java, err = FindJava(); err != nil {
-			return nil, err
-		}
-	} else if _, err := os.Stat(cfg.Java); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrJavaNotFound, err)
+	if cfg.Java, err = javaOr(cfg.Java); err != nil {
+		return nil, err
 	}
 	f := &Flink{cfg: cfg, dir: cfg.Dir}
 	if f.restPort, f.rpcPort, err = flinkPorts(cfg.RestPort); err != nil {

@@ -162,10 +162,8 @@ func NewKafka(ctx context.Context, cfg KafkaConfig) (*Kafka, error) {
 	}
 	cfg = cfg.withDefaults()
 	var err error
-	if cfg.Java == "" {
-		if cfg.Java, err = FindJava(); err != nil {
-			return nil, err
-		}
+	if cfg.Java, err = javaOr(cfg.Java); err != nil {
+		return nil, err
 	}
 	ports, err := kafkaPorts(cfg)
 	if err != nil {

@@ -102,6 +102,19 @@ func (e *ExitError) Unwrap() []error {
 	return errs
 }
 
+// javaOr returns path when it names an existing file, FindJava when path
+// is empty, and an error wrapping ErrJavaNotFound otherwise: how a
+// Config's Java field becomes the java to run.
+func javaOr(path string) (string, error) {
+	if path == "" {
+		return FindJava()
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrJavaNotFound, err)
+	}
+	return path, nil
+}
+
 // FindJava returns $JAVA_HOME/bin/java when JAVA_HOME is set and holds one,
 // else java on PATH, else an error wrapping ErrJavaNotFound.
 func FindJava() (string, error) {
