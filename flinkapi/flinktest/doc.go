@@ -95,6 +95,9 @@
 //	                                  extendedResources, changelog_*
 //	checkpoint statistics' tasks      per-vertex statistics             {}
 //	latest.restored after a rescale   the checkpoint restored from      null
+//	periodic checkpoints              every interval; the one in        none: a test adds them
+//	                                  progress when a rescale restarts  (AddCheckpoint, FAILED
+//	                                  the job is FAILED (now and then)  ones too)
 //
 // The figures are from a loaded 2-core machine; a test that depends on
 // Flink's timings sets the delays above.
