@@ -49,9 +49,13 @@ func ExampleHealth() {
 	h.ObserveCommit(start, k, 100) // caught up
 	quietHour := start.Add(time.Hour)
 	fmt.Println(h.Evaluate(quietHour, k).Status) // idle and caught up
-	h.ObserveEnd(quietHour, k, 500)              // new data, and no commit since
-	fmt.Println(h.Evaluate(quietHour, k).Status)
+	h.ObserveEnd(quietHour, k, 500)              // new data: the lag appears now
+	fmt.Println(h.Evaluate(quietHour, k).Status) // caught up until now: no fault yet
+	later := quietHour.Add(2 * time.Minute)
+	h.ObserveEnd(later, k, 900)              // more data, and still no commit
+	fmt.Println(h.Evaluate(later, k).Status) // silent 2 min behind, window 1 min
 	// Output:
+	// OK
 	// OK
 	// STOP
 }

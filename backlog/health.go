@@ -16,14 +16,17 @@ const (
 	StatusUnknown Status = iota
 	// StatusOK: caught up, or progressing without a growing lag.
 	StatusOK
-	// StatusWarn: committing, but the lag grew at every commit in the window.
+	// StatusWarn: committing, but the lag grew at every commit in the
+	// window.
 	StatusWarn
-	// StatusStall: committing the same offset over the whole window while
-	// behind.
+	// StatusStall: committing the same offset again and again, behind at
+	// every commit in the window.
 	StatusStall
-	// StatusStop: no commit for longer than the window spans while behind.
+	// StatusStop: behind, and no commit for longer than the window spans
+	// (counted from when the lag appeared, if later).
 	StatusStop
-	// StatusRewind: the committed offset moved back.
+	// StatusRewind: behind, and the committed offset moved back and has not
+	// yet returned to where it was.
 	StatusRewind
 )
 
@@ -58,6 +61,25 @@ type healthState struct {
 	commits []commit // oldest first, at most Window
 	end     int64
 	hasEnd  bool
+	// lagging is set from the first observation that showed a lag after
+	// one that showed none (or after none at all), at lagSince; a
+	// caught-up observation clears it.
+	lagging  bool
+	lagSince time.Time
+}
+
+// track notes when the current lag appeared, after an observation at now.
+func (s *healthState) track(now time.Time) {
+	if !s.hasEnd || len(s.commits) == 0 {
+		return
+	}
+	if s.end-s.commits[len(s.commits)-1].offset <= 0 {
+		s.lagging = false
+		return
+	}
+	if !s.lagging {
+		s.lagging, s.lagSince = true, now
+	}
 }
 
 // PartitionHealth is one partition's evaluation.
@@ -71,10 +93,9 @@ type PartitionHealth struct {
 }
 
 // Health evaluates lag health per partition from commits and end offsets,
-// in the manner of LinkedIn's Burrow, with one fix its users asked for: the
-// lag is refreshed from end offsets on their own, so a caught-up partition
-// that receives no data (and so sees no commits) stays OK instead of turning
-// STOP. Its methods take the time as an argument. Safe for concurrent use.
+// with the statuses and, where the package doc's table does not say
+// otherwise, the rules of LinkedIn's Burrow. Its methods take the time as an
+// argument. Safe for concurrent use.
 type Health struct {
 	cfg   HealthConfig
 	mu    sync.Mutex
@@ -123,6 +144,7 @@ func (h *Health) ObserveEnd(now time.Time, k Key, end int64) {
 	defer h.mu.Unlock()
 	s := h.state(k)
 	s.end, s.hasEnd = end, true
+	s.track(now)
 }
 
 // ObserveCommit records one commit of offset at now, even of an offset
@@ -135,7 +157,9 @@ func (h *Health) ObserveCommit(now time.Time, k Key, offset int64) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.addCommit(h.state(k), now, offset)
+	s := h.state(k)
+	h.addCommit(s, now, offset)
+	s.track(now)
 }
 
 func (h *Health) addCommit(s *healthState, now time.Time, offset int64) {
@@ -149,11 +173,14 @@ func (h *Health) addCommit(s *healthState, now time.Time, offset int64) {
 	s.commits = append(s.commits, commit{at: now, offset: offset, lag: lag})
 }
 
-// Observe records a snapshot's end offsets, and its committed offsets where
-// they changed. A poller that reads committed offsets (Kafka's OffsetFetch)
-// cannot see a re-commit of the same offset, so an unchanged offset counts
-// as no commit: a frozen consumer shows STOP once its silence outlasts the
-// window, and STALL needs ObserveCommit. Negative offsets are ignored.
+// Observe records a snapshot's end offsets, and its committed offsets as
+// commits where they changed. A poller that reads committed offsets
+// (Kafka's OffsetFetch, which carries no commit time) cannot see a re-commit
+// of the same offset, so an unchanged offset counts as a commit only when
+// the partition is Live (a live consumer holds it and commits its position
+// even when it does not move: see Partition.Live); otherwise it is no
+// commit, and a consumer whose offset does not move shows STOP once its
+// silence outlasts the window. Negative offsets are ignored.
 func (h *Health) Observe(snap Snapshot) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -163,12 +190,16 @@ func (h *Health) Observe(snap Snapshot) {
 			s.end, s.hasEnd = end, true
 		}
 		c, ok := p.Offsets.Committed.Value()
-		if !ok || c < 0 {
-			continue
+		if ok && c >= 0 {
+			n := len(s.commits)
+			switch {
+			case n == 0 || s.commits[n-1].offset != c:
+				h.addCommit(s, snap.Time, c)
+			case p.Live && snap.Time.After(s.commits[n-1].at):
+				h.addCommit(s, snap.Time, c) // re-committed by a live consumer
+			}
 		}
-		if n := len(s.commits); n == 0 || s.commits[n-1].offset != c {
-			h.addCommit(s, snap.Time, c)
-		}
+		s.track(snap.Time)
 	}
 }
 
@@ -207,28 +238,37 @@ func (h *Health) evaluate(now time.Time, k Key, s *healthState) PartitionHealth 
 	}
 	lag := max(0, s.end-last.offset)
 	ph.Lag = Known(lag)
-	ph.Status, ph.Detail = h.judge(now, s.commits, lag)
+	ph.Status, ph.Detail = h.judge(now, s, lag)
 	return ph
 }
 
-// judge applies the rules in order: REWIND, caught up (OK), STOP, STALL,
-// WARN, OK.
-func (h *Health) judge(now time.Time, cs []commit, lag int64) (Status, string) {
-	for i := 1; i < len(cs); i++ {
-		if cs[i].offset < cs[i-1].offset {
-			return StatusRewind, fmt.Sprintf("committed offset moved back from %d to %d", cs[i-1].offset, cs[i].offset)
-		}
-	}
+// judge applies the rules in order (lag is the current lag, above 0 once
+// caught up is ruled out): caught up (OK); STOP; REWIND; and, when every
+// commit in the window was behind, STALL and WARN; else OK.
+func (h *Health) judge(now time.Time, s *healthState, lag int64) (Status, string) {
+	cs := s.commits
 	if lag == 0 {
 		return StatusOK, "caught up"
 	}
 	first, last := cs[0], cs[len(cs)-1]
 	span := max(last.at.Sub(first.at), h.cfg.MinSpan)
-	if silent := now.Sub(last.at); silent > span {
-		return StatusStop, fmt.Sprintf("no commit for %v (window spans %v) with lag %d", silent, span, lag)
+	since := last.at
+	if s.lagging && s.lagSince.After(since) {
+		since = s.lagSince // caught up until then: silence while caught up is no fault
 	}
-	if len(cs) == h.cfg.Window && first.offset == last.offset {
-		return StatusStall, fmt.Sprintf("offset %d committed %d times with lag %d", last.offset, len(cs), lag)
+	if silent := now.Sub(since); silent > span {
+		return StatusStop, fmt.Sprintf("no commit for %v (window spans %v) with lag %d", now.Sub(last.at), span, lag)
+	}
+	for i := 1; i < len(cs); i++ {
+		if cs[i].offset < cs[i-1].offset && !recovered(cs[i:], cs[i-1].offset) {
+			return StatusRewind, fmt.Sprintf("committed offset moved back from %d to %d, lag %d", cs[i-1].offset, cs[i].offset, lag)
+		}
+	}
+	if !behindThroughout(cs) {
+		return StatusOK, fmt.Sprintf("caught up within the window, lag %d", lag)
+	}
+	if len(cs) >= min(h.cfg.Window, 3) && same(cs) {
+		return StatusStall, fmt.Sprintf("offset %d committed %d times, behind at each, lag %d", last.offset, len(cs), lag)
 	}
 	if growing(cs) {
 		return StatusWarn, fmt.Sprintf("lag grew at each of %d commits, now %d", len(cs), lag)
@@ -236,16 +276,51 @@ func (h *Health) judge(now time.Time, cs []commit, lag int64) (Status, string) {
 	return StatusOK, fmt.Sprintf("progressing, lag %d", lag)
 }
 
-// growing reports whether the lag rose at every commit of a window of at
-// least three.
-func growing(cs []commit) bool {
-	if len(cs) < 3 {
-		return false
+// recovered reports whether a commit after a rewind reached back to from.
+func recovered(after []commit, from int64) bool {
+	for _, c := range after {
+		if c.offset >= from {
+			return true
+		}
 	}
-	for i := 1; i < len(cs); i++ {
-		if cs[i-1].lag < 0 || cs[i].lag <= cs[i-1].lag {
+	return false
+}
+
+// behindThroughout reports whether no commit in the window was caught up
+// (a commit whose lag was unknown, made before any end offset was seen,
+// counts as behind, as Burrow counts a commit without lag).
+func behindThroughout(cs []commit) bool {
+	for _, c := range cs {
+		if c.lag == 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// same reports whether every commit in the window has one offset.
+func same(cs []commit) bool {
+	for _, c := range cs[1:] {
+		if c.offset != cs[0].offset {
+			return false
+		}
+	}
+	return true
+}
+
+// growing reports whether the lag rose at every commit whose lag is known,
+// with at least three such commits (commits made before any end offset was
+// seen have no lag and are skipped, not counted against the rule).
+func growing(cs []commit) bool {
+	n, prev := 0, int64(-1)
+	for _, c := range cs {
+		if c.lag < 0 {
+			continue
+		}
+		if n > 0 && c.lag <= prev {
+			return false
+		}
+		n, prev = n+1, c.lag
+	}
+	return n >= 3
 }

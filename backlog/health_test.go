@@ -57,7 +57,7 @@ func TestHealth(t *testing.T) {
 		}},
 		{"same offset committed over the window while behind: STALL", []step{
 			{0, 100, 50, backlog.StatusOK}, {5 * sec, 120, 50, backlog.StatusOK},
-			{10 * sec, 140, 50, backlog.StatusWarn}, {15 * sec, 160, 50, backlog.StatusStall},
+			{10 * sec, 140, 50, backlog.StatusStall}, {15 * sec, 160, 50, backlog.StatusStall},
 		}},
 		{"no commit for longer than the window while behind: STOP", []step{
 			{0, 100, 50, backlog.StatusOK}, {10 * sec, 200, 150, backlog.StatusOK},
@@ -66,13 +66,44 @@ func TestHealth(t *testing.T) {
 		{"idle and caught up is OK, never STOP", []step{
 			{0, 100, 100, backlog.StatusOK}, {time.Hour, 100, -1, backlog.StatusOK}, {24 * time.Hour, -1, -1, backlog.StatusOK},
 		}},
-		{"lag refreshed from end offsets: new data after a quiet hour, no commit: STOP", []step{
-			{0, 100, 100, backlog.StatusOK}, {time.Hour, 500, -1, backlog.StatusStop},
+		{"new data after a quiet hour, no commit: STOP once the silence since the lag appeared outlasts the window", []step{
+			{0, 100, 100, backlog.StatusOK}, {time.Hour, 500, -1, backlog.StatusOK},
+			{time.Hour + 30*sec, 600, -1, backlog.StatusOK}, {time.Hour + 31*sec, 600, -1, backlog.StatusStop},
 		}},
 		{"offset moved back: REWIND", []step{
 			{0, 100, 80, backlog.StatusOK}, {10 * sec, 120, 40, backlog.StatusRewind},
 		}},
 		{"end offset never seen: unknown", []step{{0, -1, 10, backlog.StatusUnknown}}},
+		// Issue 20, point 3: STALL needs lag at every commit in the window.
+		{"re-commits while caught up, then one record: OK (was STALL)", []step{
+			{0, 100, 100, backlog.StatusOK}, {5 * sec, 100, 100, backlog.StatusOK},
+			{10 * sec, 100, 100, backlog.StatusOK}, {15 * sec, 100, 100, backlog.StatusOK},
+			{20 * sec, 101, 100, backlog.StatusOK},
+		}},
+		{"re-commits while caught up, then the consumer dies: STOP, never STALL", []step{
+			{0, 100, 100, backlog.StatusOK}, {5 * sec, 100, 100, backlog.StatusOK},
+			{10 * sec, 100, 100, backlog.StatusOK}, {15 * sec, 101, 100, backlog.StatusOK},
+			{40 * sec, 111, -1, backlog.StatusOK}, // silent 25 s since the lag appeared, window 30 s
+			{46 * sec, 111, -1, backlog.StatusStop},
+		}},
+		// Point 4: REWIND only until the consumer is back where it was.
+		{"rewind, then caught up: OK (was REWIND)", []step{
+			{0, 100, 90, backlog.StatusOK}, {5 * sec, 100, 50, backlog.StatusRewind},
+			{10 * sec, 100, 100, backlog.StatusOK},
+		}},
+		// Point 7: a commit seen before any end offset has no lag; it no
+		// longer keeps WARN away while it is in the window.
+		{"commit before any end offset, then a growing lag: WARN", []step{
+			{0, -1, 10, backlog.StatusUnknown}, {10 * sec, 100, 20, backlog.StatusOK},
+			{20 * sec, 200, 30, backlog.StatusOK}, {30 * sec, 300, 40, backlog.StatusWarn},
+		}},
+		// Point 5, a deliberate deviation: Burrow says WARN when the lag
+		// does not decrease; a Flink job committing on checkpoints trails
+		// its reads by a checkpoint's records at a steady rate.
+		{"constant non-zero lag: OK (Burrow: WARN)", []step{
+			{0, 110, 10, backlog.StatusOK}, {10 * sec, 120, 20, backlog.StatusOK},
+			{20 * sec, 130, 30, backlog.StatusOK}, {30 * sec, 140, 40, backlog.StatusOK},
+		}},
 	}
 	for _, sc := range scenarios {
 		runHealth(t, sc.name, cfg, sc.steps)

@@ -72,6 +72,17 @@ type Partition struct {
 	// NoCommit marks a backlog computed from the reset policy because the
 	// group has committed nothing for the partition.
 	NoCommit bool `json:"noCommit,omitempty"`
+	// Live says that a live consumer holds the partition and commits its
+	// position even when the position does not move, so Health counts an
+	// unchanged committed offset as a re-commit (STALL) rather than as
+	// silence (STOP). kafkalag sets it with Config.Liveness, from the
+	// group's members (DescribeGroups: a member of a Stable group is
+	// assigned the partition). A Flink job's KafkaSource commits through
+	// assign(), with no group membership, on every completed checkpoint:
+	// set Live on its partitions when a checkpoint completed since the
+	// previous snapshot (flinkapi's Checkpoints, Counts.Completed). False
+	// when the source cannot tell.
+	Live bool `json:"live,omitempty"`
 	// Source names what produced the entry, as Snapshot.Source.
 	Source string `json:"source,omitempty"`
 	// Detail carries an error message behind an unknown figure, if any.

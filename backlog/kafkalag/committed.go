@@ -16,6 +16,7 @@ type commits struct {
 	blocks   map[string]map[int32]*sarama.OffsetFetchResponseBlock // by topic and partition
 	err      error                                                 // the offsets could not be read at all
 	timedOut bool                                                  // err: no answer before the evaluation's end
+	live     live                                                  // with Config.Liveness: what live members hold
 }
 
 // reason is why the offsets could not be read at all.

@@ -110,6 +110,17 @@ type Config struct {
 	// Bytes stay unknown (backlog.NoRecordSize) until a partition's size is
 	// known. Default: 0, off.
 	SampleSizes int
+	// Liveness, when set, also sends one DescribeGroups request per group
+	// per evaluation (to its coordinator, after the OffsetFetch) and marks
+	// the partitions a member of a Stable consumer group holds as
+	// backlog.Partition.Live, so that backlog.Health tells a live consumer
+	// re-committing an offset it cannot move past (STALL) from one that
+	// stopped committing (STOP): Kafka's OffsetFetch answer carries no
+	// commit time. A group with no members (a Flink job's KafkaSource, which
+	// uses no group membership, or a consumer that is gone) holds nothing.
+	// Default: false (1 + g + 2b requests per evaluation; with it,
+	// 1 + 2g + 2b).
+	Liveness bool
 	// SampleBytes caps the bytes one sampled partition may return.
 	// Default: DefaultSampleBytes (64 KiB).
 	SampleBytes int32

@@ -34,6 +34,7 @@ func TestConfigDefaults(t *testing.T) {
 		{Field: "Retries", Doc: "DefaultRetries (3)", Got: l.cfg.Retries, Want: 3},
 		{Field: "RetryBackoff", Doc: "DefaultRetryBackoff (100ms)", Got: l.cfg.RetryBackoff, Want: 100 * time.Millisecond},
 		{Field: "SampleSizes", Doc: "0, off", Got: l.cfg.SampleSizes, Want: 0},
+		{Field: "Liveness", Doc: "false (1 + g + 2b requests per evaluation; with it, 1 + 2g + 2b)", Got: l.cfg.Liveness, Want: false},
 		{Field: "SampleBytes", Doc: "DefaultSampleBytes (64 KiB)", Got: l.cfg.SampleBytes, Want: int32(64 << 10)},
 		{Field: "Clock", Doc: "the system clock", Got: l.cfg.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "nil, logs are discarded", Got: l.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},

@@ -43,6 +43,12 @@
 //     each broker's partitions are turned into backlog as soon as it has
 //     answered, while the others are still answering.
 //
+// With Config.Liveness, one DescribeGroups per group follows its
+// OffsetFetch (1 + 2g + 2b in all): it says which partitions the members of
+// a Stable consumer group hold (backlog.Partition.Live), so that
+// backlog.Health can tell a live consumer stuck on an offset (STALL) from
+// one that stopped (STOP).
+//
 // The Metadata and ListOffsets requests run concurrently with the
 // OffsetFetches when every group lists its topics, after them when topics
 // are discovered from the commits.

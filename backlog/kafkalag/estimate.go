@@ -130,5 +130,6 @@ func (l *Lag) partition(now time.Time, g Group, r ref, block *sarama.OffsetFetch
 	p := l.cfg.Tracker.Estimate(now, r.key(), o, g.Reset)
 	p.Source = SourceName
 	p.Detail = joinDetail(b.detail, detail)
+	p.Live = c.live[r.t.name][p.Key.Partition]
 	return p
 }

@@ -56,7 +56,13 @@ func (l *Lag) measure(ctx context.Context, groups []Group) (*estimator, error) {
 	}
 	var fetching sync.WaitGroup
 	for i, g := range groups {
-		fetching.Go(func() { r.commits[i] = l.fetchCommits(ctx, g.Name) })
+		fetching.Go(func() {
+			c := l.fetchCommits(ctx, g.Name)
+			if l.cfg.Liveness && c.err == nil {
+				c.live = l.describeLiveness(ctx, g.Name)
+			}
+			r.commits[i] = c
+		})
 	}
 	fetching.Wait()
 	if !explicit {

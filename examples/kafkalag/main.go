@@ -109,6 +109,9 @@ func runReal(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		Sarama:  conf,
 		Groups:  []kafkalag.Group{{Name: o.group, Topics: o.topics, Reset: o.reset}},
 		Timeout: o.timeout,
+		// One DescribeGroups more per poll, so that Health tells a live
+		// consumer stuck on an offset (STALL) from a stopped one (STOP).
+		Liveness: true,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "kafkalag: %v\n", err)
