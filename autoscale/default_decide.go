@@ -236,6 +236,10 @@ func (d *Default) figures(vp *vtxPlan) string {
 		if sv.trended {
 			fmt.Fprintf(&b, "; trend %s rec/s per hour", num(sv.slope*3600))
 		}
+		if out, n := stalledRecords(vp.v); n > 0 {
+			fmt.Fprintf(&b, "; left out: %s records on %s stalled (STALL: committing the same offset while behind), which more parallelism cannot drain",
+				num(out), plural(n, "partition"))
+		}
 		b.WriteString(")")
 	}
 	how := ""

@@ -67,8 +67,39 @@ func figsOf(v Vertex) figs {
 	if v.Source != nil {
 		f.backlog = nan(v.Source.Backlog)
 		f.lag = nan(v.Source.TimeLag)
+		if out, lag, n := stalledOut(*v.Source); n > 0 {
+			f.backlog, f.lag = max(0, f.backlog-out), lag
+		}
 	}
 	return f
+}
+
+// stalledRecords returns the records left out of v's sizing and on how
+// many stalled partitions (n 0: none).
+func stalledRecords(v Vertex) (records float64, n int) {
+	if v.Source == nil {
+		return 0, 0
+	}
+	records, _, n = stalledOut(*v.Source)
+	return records, n
+}
+
+// stalledOut returns what a source's stalled partitions hold, to be left
+// out of its sizing (their records, the time lag of the others, and how
+// many they are), or n 0 when nothing is left out: no partition is
+// stalled, every evaluated one is (a job-wide stall, not a poison record:
+// the figures stand as they are), or a figure needed is missing.
+func stalledOut(s Source) (records, lag float64, n int) {
+	h := s.Health
+	if h.Stalled <= 0 || h.Stalled >= h.Evaluated {
+		return 0, 0, 0
+	}
+	records, okR := h.StalledBacklog.NonNegative().Get()
+	lag, okL := h.MovingTimeLag.NonNegative().Get()
+	if _, okB := s.Backlog.NonNegative().Get(); !okR || !okL || !okB {
+		return 0, 0, 0
+	}
+	return records, lag, h.Stalled
 }
 
 // srcView is what one decision knows of a source's input.

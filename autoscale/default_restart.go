@@ -114,7 +114,7 @@ func staleWhy(v Vertex, p vsnap) string {
 		return fmt.Sprintf("stale: its records-in counter has not moved since %s while it reports being busy %s of the time", hms(p.t), num(busy))
 	}
 	if v.Source != nil {
-		if b := nan(v.Source.Backlog); b > 0 && b == p.f.backlog {
+		if b := figsOf(v).backlog; b > 0 && b == p.f.backlog {
 			return fmt.Sprintf("stale: neither its records-in counter nor its backlog of %s records has moved since %s", num(b), hms(p.t))
 		}
 	}

@@ -79,6 +79,18 @@
 //     the noise, the rate after it once confirmed (a step up by the lag or
 //     by the rate before, a step down by the rate before): one rate alone
 //     may be a spoilt window.
+//   - A source's stalled partitions (Source.Health, when the observer
+//     evaluates lag health: flinkio's ObserverConfig.Health) are left out:
+//     their records leave the backlog, and the lag is the other
+//     partitions'. A partition a live consumer keeps committing at one
+//     offset while behind (a poison record) grows its backlog whatever the
+//     parallelism, so counting it would size for demand that more subtasks
+//     cannot serve (KEDA's excludePersistentLag, for the same reason).
+//     When every partition is stalled nothing is left out: that is a
+//     job-wide stall, not a poison record. OperatorCompatible, as the
+//     operator, counts them. Without lag health Default counts them too,
+//     and on such a partition it rescales and flaps (BENCHMARKS.md,
+//     poison-partition).
 //   - A vertex's capacity: its input rate over its busy fraction, in
 //     windows where that is meaningful: between two observations of a run
 //     (a window from the restart reads low, as tasks restore state and

@@ -79,6 +79,34 @@ type Source struct {
 	// "kafka", "merge(flink,kafka)"), and only that: why a figure is
 	// missing is its Value's Reason.
 	Origin string
+	// Health is the lag health of the partitions, when the observer
+	// evaluates it (a backlog.Health); the zero value when it does not.
+	Health SourceHealth
+}
+
+// SourceHealth is a source's partitions' lag health, counted: bounded
+// whatever the partition count.
+type SourceHealth struct {
+	// Evaluated is how many partitions were evaluated; 0 when health was
+	// not evaluated.
+	Evaluated int
+	// Statuses counts the evaluated partitions per status, by the name
+	// backlog.Status prints ("OK", "WARN", "STALL", "STOP", "REWIND",
+	// "UNKNOWN").
+	Statuses map[string]int
+	// Stalled is how many partitions are stuck: STALL, a live consumer
+	// committing the same offset again and again while behind (a poison
+	// record, a reader stuck on one partition). More parallelism cannot
+	// drain them (KEDA's excludePersistentLag rests on the same fact).
+	// STOP is not counted: a job whose checkpoints time out under
+	// backpressure stops committing on every partition, and more
+	// parallelism is what it needs.
+	Stalled int
+	// StalledBacklog is the records waiting on the stalled partitions.
+	StalledBacklog Value
+	// MovingTimeLag is the time lag in seconds over the partitions that
+	// are not stalled (0 when they are caught up).
+	MovingTimeLag Value
 }
 
 // Edge is a connection between two vertices.

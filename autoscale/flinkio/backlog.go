@@ -24,6 +24,10 @@ func (o *Observer) backlog(ctx context.Context, obs *autoscale.Observation, topi
 	if err != nil {
 		o.cfg.Logger.DebugContext(ctx, "flinkio: backlog source", "err", err)
 	}
+	var hs map[backlog.Key]backlog.PartitionHealth
+	if err == nil && o.cfg.Health != nil {
+		hs = o.health(ctx, snap)
+	}
 	for i := range obs.Vertices {
 		v := &obs.Vertices[i]
 		if v.Source == nil {
@@ -33,7 +37,11 @@ func (o *Observer) backlog(ctx context.Context, obs *autoscale.Observation, topi
 			v.Source.TimeLag = autoscale.MissingBecause("the backlog source failed: " + err.Error())
 			continue
 		}
-		sourceBacklog(v, topics[flinkapi.VertexID(v.ID)], snap)
+		ts := topics[flinkapi.VertexID(v.ID)]
+		sourceBacklog(v, ts, snap)
+		if hs != nil {
+			v.Source.Health = sourceHealth(ts, snap, hs)
+		}
 	}
 }
 

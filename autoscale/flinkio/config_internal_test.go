@@ -22,6 +22,7 @@ func TestObserverConfigDefaults(t *testing.T) {
 		{Field: "Topics", Doc: "entries keyed by the vertex (as flinkbacklog's), and the partition count from the source's KafkaSourceReader metric names",
 			Got: len(o.cfg.Topics), Want: 0},
 		{Field: "TopicsByName", Doc: "none", Got: len(o.cfg.TopicsByName), Want: 0},
+		{Field: "Health", Doc: "none, Source.Health stays zero", Got: o.cfg.Health == nil, Want: true},
 		{Field: "Concurrency", Doc: "8", Got: o.cfg.Concurrency, Want: 8},
 		{Field: "Logger", Doc: "discard", Got: o.cfg.Logger.Handler(), Want: slog.Handler(slog.DiscardHandler)},
 	}, docdefaults.EveryField())

@@ -29,7 +29,7 @@ type env struct {
 func newEnv(t testing.TB) env {
 	t.Helper()
 	srv := flinktest.Start(t, flinktest.Config{TaskManagers: 2, SlotsPerTaskManager: 4})
-	job, _, err := srv.AddJob(flinktest.JobSpec{Vertices: []flinktest.VertexSpec{
+	job, _, err := srv.AddJob(flinktest.JobSpec{Checkpointing: &flinktest.CheckpointingSpec{}, Vertices: []flinktest.VertexSpec{
 		{ID: src, Name: "Source: orders", Parallelism: 2},
 		{ID: agg, Name: "Aggregate", Parallelism: 2, MaxParallelism: 64, Inputs: []flinktest.Input{{From: src, ShipStrategy: flinkapi.ShipHash}}},
 		{ID: sink, Name: "Sink", Parallelism: 2, Inputs: []flinktest.Input{{From: agg}}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -61,6 +62,19 @@ type ObserverConfig struct {
 	// resubmitted job whose vertex IDs changed. The key "" names the job's
 	// only source. Topics wins for a vertex both name. Default: none.
 	TopicsByName map[string][]string
+	// Health, if set with Backlog, evaluates the lag health of the
+	// partitions of the sources' topics at every observation (it is fed
+	// Backlog's snapshot) and fills Source.Health: partitions per status,
+	// and what the stalled ones hold, which autoscale.Default leaves out of
+	// its sizing. A Flink job's KafkaSource commits through assign(), with
+	// no group membership, on every completed checkpoint: when Client is a
+	// Checkpointer (*flinkapi.Client and *Shared are) the Observer reads
+	// the job's checkpoint statistics (one REST call more per observation)
+	// and marks the partitions Live when a checkpoint completed since the
+	// previous observation, so a partition stuck behind one offset is
+	// STALL, not STOP. Give it a Health of its own (one per job).
+	// Default: none, Source.Health stays zero.
+	Health *backlog.Health
 	// Concurrency bounds the REST calls in flight. Default: 8.
 	Concurrency int
 	// Logger receives a debug line per partial failure. Default: discard.
@@ -96,6 +110,10 @@ func (c ObserverConfig) Validate() error {
 // for concurrent use.
 type Observer struct {
 	cfg ObserverConfig
+
+	mu        sync.Mutex // guards what follows
+	seen      bool       // completed holds an earlier observation's count
+	completed int64      // completed checkpoints at the last observation
 }
 
 var _ autoscale.Observer = (*Observer)(nil)

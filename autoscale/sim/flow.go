@@ -179,7 +179,7 @@ func (s *Sim) account() {
 	s.stats.peakSlots = max(s.stats.peakSlots, s.slots)
 	var worst time.Duration
 	for _, i := range s.topo.sources {
-		worst = max(worst, s.vs[i].src.lag(s.now, s.tick))
+		worst = max(worst, s.vs[i].src.movingLag(s.now, s.tick, false)) // no policy helps a stuck partition
 	}
 	s.stats.maxLag = max(s.stats.maxLag, worst)
 	if worst > s.cfg.SLO {

@@ -69,6 +69,13 @@ type Source struct {
 	// Partitions is the topic's partition count: subtask i reads the
 	// partitions k with k mod parallelism = i. Required.
 	Partitions int
+	// Stuck lists partitions no reader gets past (a poison record the job
+	// retries for ever): records arriving there stay in Kafka, and the
+	// job, still committing on every checkpoint, commits the same offset
+	// for them, which lag health calls STALL (see Sim.Observe). No
+	// parallelism helps them, so the run's SLO figures leave them out.
+	// Default: none.
+	Stuck []int
 }
 
 // Edge connects two vertices.
@@ -238,6 +245,8 @@ func checkVertex(v Vertex) error {
 		return bad("parallelism %d outside [1, %d]", v.Parallelism, v.MaxParallelism)
 	case v.Source != nil && v.Source.Partitions < 1:
 		return bad("source with %d partitions", v.Source.Partitions)
+	case v.Source != nil && !validStuck(v.Source.Stuck, v.Source.Partitions):
+		return bad("stuck partitions %v: each must be one of the %d partitions, once", v.Source.Stuck, v.Source.Partitions)
 	case !(v.StateBytes >= 0) || math.IsInf(v.StateBytes, 0):
 		return bad("state %g bytes is not a non-negative number", v.StateBytes)
 	case !(v.BusyBias > -1) || math.IsInf(v.BusyBias, 0):
@@ -297,4 +306,16 @@ func (t *topology) applyCost(cost map[string]float64) {
 	for id, f := range cost {
 		t.vertices[t.index[id]].Capacity /= f
 	}
+}
+
+// validStuck reports whether every stuck partition exists, once.
+func validStuck(stuck []int, partitions int) bool {
+	seen := map[int]bool{}
+	for _, k := range stuck {
+		if k < 0 || k >= partitions || seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }

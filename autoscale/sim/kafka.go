@@ -104,6 +104,7 @@ type sourceState struct {
 	info  TraceSource
 	parts []partition
 	rates []float64 // the trace's rates this tick, per partition
+	stuck []bool    // per partition: no reader gets past its position (Source.Stuck)
 
 	avail, want, got    []float64 // per subtask, this tick
 	blockedNow          float64   // records the subtasks could not read this tick for lack of room downstream
@@ -137,6 +138,22 @@ func (s *sourceState) lag(now, tick time.Duration) time.Duration {
 	return l
 }
 
+// movingLag is the largest lag of the partitions that are not stuck.
+func (s *sourceState) movingLag(now, tick time.Duration, committed bool) time.Duration {
+	var l time.Duration
+	for i := range s.parts {
+		if s.stuck[i] {
+			continue
+		}
+		if committed {
+			l = max(l, s.parts[i].committedLag(now, tick))
+		} else {
+			l = max(l, s.parts[i].lag(now, tick))
+		}
+	}
+	return l
+}
+
 // committedLag is the largest partition lag through committed offsets.
 func (s *sourceState) committedLag(now, tick time.Duration) time.Duration {
 	var l time.Duration
@@ -155,7 +172,9 @@ func (s *sourceState) read(budget, room float64) int64 {
 	clear(s.avail)
 	clear(s.got)
 	for k, j := 0, 0; k < len(s.parts); k++ {
-		s.avail[j] += float64(s.parts[k].backlog())
+		if !s.stuck[k] {
+			s.avail[j] += float64(s.parts[k].backlog())
+		}
 		if j++; j == p {
 			j = 0
 		}
@@ -178,7 +197,9 @@ func (s *sourceState) read(budget, room float64) int64 {
 	}
 	var read int64
 	for k, j := 0, 0; k < len(s.parts); k++ {
-		read += s.parts[k].take(ratio[j], &s.got[j])
+		if !s.stuck[k] {
+			read += s.parts[k].take(ratio[j], &s.got[j])
+		}
 		if j++; j == p {
 			j = 0
 		}

@@ -62,8 +62,31 @@ func (s *Sim) observeVertex(i int) autoscale.Vertex {
 		if m != nil {
 			v.Source.Backlog = reported(m.Source.PendingRecords, "pendingRecords", sum)
 		}
+		v.Source.Health = s.health(src)
 	}
 	return v
+}
+
+// health is a source's lag health as backlog.Health would evaluate it
+// from Kafka's offsets, with the job's checkpoint completions marking its
+// partitions live: a stuck partition (Source.Stuck) is STALL once it has
+// been behind for three checkpoint intervals (three commits of the same
+// offset while behind); the others count as OK (the simulator models no
+// other fault of a single partition).
+func (s *Sim) health(src *sourceState) autoscale.SourceHealth {
+	h := autoscale.SourceHealth{Evaluated: len(src.parts), Statuses: map[string]int{}}
+	var stalled int64
+	for k := range src.parts {
+		p := &src.parts[k]
+		if src.stuck[k] && p.lag(s.now, s.tick) >= 3*s.cfg.CheckpointInterval {
+			h.Stalled++
+			stalled += p.backlog()
+		}
+	}
+	h.Statuses["STALL"], h.Statuses["OK"] = h.Stalled, h.Evaluated-h.Stalled
+	h.StalledBacklog = autoscale.Of(float64(stalled))
+	h.MovingTimeLag = autoscale.Of(src.movingLag(s.now, s.tick, s.cfg.Metrics.CommittedLag).Seconds())
+	return h
 }
 
 // reported is a metric's figure over its subtasks, or missing when a gap

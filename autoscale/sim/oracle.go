@@ -94,6 +94,9 @@ func (z *sizer) size(t time.Duration, p []int) (unmet bool) {
 				z.rates[n][k] *= f
 			}
 		}
+		for _, k := range z.topo.vertices[i].Source.Stuck {
+			z.rates[n][k] = 0 // read by no one: nothing downstream to size for
+		}
 		var ok bool
 		p[i], ok = z.sizeSource(i, z.rates[n])
 		unmet = unmet || !ok

@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Robustness returns the robustness scenarios (issue 18): families of
 // workloads and faults a policy was not tuned to, each a Scenario whose
@@ -31,6 +34,7 @@ import "time"
 //	checkpoint-failures     half the checkpoints fail, 2 GB of state, a bursty trace          yes
 //	slot-arrival            new slots take 2 min to arrive, a bursty trace                    yes
 //	skewed-keys             partitions weighted 1/(k+1)^0.8                                   yes
+//	poison-partition        partition 3 stuck on a poison record (Source.Stuck)               yes
 //	everything              Wander 0.15, stale 0.1, gaps 0.05, 2 min restarts, Zipf 0.5,      yes
 //	                        committed-offset lag
 //
@@ -50,6 +54,13 @@ func Robustness(seed uint64) []Scenario {
 		return j
 	}
 	hot := Skewed{Trace: day, HotFactor: 50}
+	poisoned := func(j Job, k int) Job {
+		j.Vertices = slices.Clone(j.Vertices)
+		src := *j.Vertices[0].Source
+		src.Stuck = []int{k}
+		j.Vertices[0].Source = &src
+		return j
+	}
 	out := []Scenario{
 		{Name: "hot-partition", Job: orders, Trace: hot, Bottleneck: "source",
 			About: "one partition beyond what one subtask reads: no parallelism helps the source"},
@@ -99,6 +110,8 @@ func Robustness(seed uint64) []Scenario {
 			About: "new TaskManagers take 2 min to arrive"},
 		{Name: "skewed-keys", Job: orders, Trace: Skewed{Trace: day, Zipf: 0.8},
 			About: "partitions of unequal weight"},
+		{Name: "poison-partition", Job: poisoned(orders, 3), Trace: day,
+			About: "one partition stuck on a poison record: its backlog grows for ever and no parallelism drains it"},
 		{Name: "everything", Job: stateful(2e9), Trace: Skewed{Trace: day, Zipf: 0.5},
 			Setup: func(c *Config) {
 				c.InPlaceDowntime = 2 * time.Minute

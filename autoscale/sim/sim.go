@@ -109,6 +109,10 @@ func New(cfg Config, job Job, trace Trace) (*Sim, error) {
 		s.vs[i].src = &sourceState{
 			info:  TraceSource{ID: topo.vertices[i].ID, Index: n, Partitions: part},
 			parts: make([]partition, part), rates: make([]float64, part),
+			stuck: make([]bool, part),
+		}
+		for _, k := range topo.vertices[i].Source.Stuck {
+			s.vs[i].src.stuck[k] = true
 		}
 	}
 	s.resume()
