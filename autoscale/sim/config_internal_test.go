@@ -97,6 +97,7 @@ func TestJobDefaults(t *testing.T) {
 	docdefaults.Check(t, ".", "Source", []docdefaults.Row{
 		{Field: "Topic", Doc: "the vertex's ID", Got: v.Source.Topic, Want: "src"},
 		{Field: "Partitions", Got: v.Source.Partitions, Want: 2}, // required
+		{Field: "Stuck", Doc: "none", Got: len(v.Source.Stuck), Want: 0},
 	}, docdefaults.EveryField())
 }
 
