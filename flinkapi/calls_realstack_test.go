@@ -10,15 +10,17 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/realtest"
 	"github.com/flinkscale/flinkscale/realstack"
 )
 
 // jobCalls: the per-job read calls on the running job. It returns the
 // job's vertices in the order JobDetails lists them (sources first).
 func jobCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi.JobID) []flinkapi.VertexID {
-	d := waitRunning(ctx, t, c, id)
+	d := realtest.WaitRunning(ctx, t, c, id, nil)
 	if len(d.Vertices) != 4 || d.MaxParallelism != 8 {
 		t.Errorf("JobDetails: %d vertices, max parallelism %d; want 4 and 8", len(d.Vertices), d.MaxParallelism)
 	}
@@ -50,7 +52,7 @@ func jobCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi
 	}
 	src, cost := ids[0], ids[2] // Source: in-0, Cost 0 -> Sink 0
 	var pending string          // the source's pendingRecords, prefixed by its operator
-	eventually(ctx, t, "the source's metric names", func() (bool, error) {
+	realtest.Eventually(ctx, t, "the source's metric names", 3*time.Minute, func() (bool, error) {
 		names, err := c.VertexMetricNames(ctx, id, src)
 		i := slices.IndexFunc(names, func(n string) bool { return strings.HasSuffix(n, ".pendingRecords") })
 		if i >= 0 {
@@ -59,7 +61,7 @@ func jobCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi
 		}
 		return i >= 0, fmt.Errorf("%d names, %v", len(names), err)
 	})
-	eventually(ctx, t, "source vertex metrics", func() (bool, error) {
+	realtest.Eventually(ctx, t, "source vertex metrics", 3*time.Minute, func() (bool, error) {
 		r, err := c.VertexMetrics(ctx, id, src, flinkapi.MetricsQuery{
 			Names: []string{"numRecordsOutPerSecond", pending, "busyTimeMsPerSecond", "noSuchMetric"},
 		})
@@ -79,7 +81,7 @@ func jobCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi
 // checkpointCalls: statistics and configuration of a checkpointing job,
 // and of a job without checkpoints.
 func checkpointCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id, noCkpt flinkapi.JobID) {
-	eventually(ctx, t, "a completed checkpoint", func() (bool, error) {
+	realtest.Eventually(ctx, t, "a completed checkpoint", 3*time.Minute, func() (bool, error) {
 		s, err := c.Checkpoints(ctx, id)
 		return err == nil && s.Counts.Completed > 0 && s.Latest.Completed != nil, err
 	})
@@ -124,7 +126,7 @@ func rescaleCalls(ctx context.Context, t *testing.T, c *flinkapi.Client, id flin
 // and every task of every vertex RUNNING.
 func waitParallelism(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi.JobID, vertex flinkapi.VertexID, p int) {
 	t.Helper()
-	eventually(ctx, t, fmt.Sprintf("the rescale to %d", p), func() (bool, error) {
+	realtest.Eventually(ctx, t, fmt.Sprintf("the rescale to %d", p), 3*time.Minute, func() (bool, error) {
 		d, err := c.JobDetails(ctx, id)
 		if err != nil {
 			return false, err
@@ -173,5 +175,5 @@ func savepointCalls(ctx context.Context, t *testing.T, f *realstack.Flink, c *fl
 	} else {
 		t.Logf("failed savepoint: class %s", oe.Cause.Class)
 	}
-	waitRunning(ctx, t, c, id)
+	realtest.WaitRunning(ctx, t, c, id, nil)
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
+	"github.com/flinkscale/flinkscale/internal/realtest"
 	"github.com/flinkscale/flinkscale/realstack"
 )
 
@@ -544,13 +545,13 @@ func TestFlinktestFidelity(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				id := submit(ctx, t, f, c, j)
+				id := realtest.Submit(ctx, t, f, c, j)
 				ids = append(ids, id)
 			}
 			for _, id := range ids {
-				details = append(details, waitRunning(ctx, t, c, id))
+				details = append(details, realtest.WaitRunning(ctx, t, c, id, nil))
 			}
-			eventually(ctx, t, "a completed checkpoint of a", func() (bool, error) {
+			realtest.Eventually(ctx, t, "a completed checkpoint of a", 3*time.Minute, func() (bool, error) {
 				s, err := c.Checkpoints(ctx, ids[0])
 				return err == nil && s.Latest.Completed != nil, err
 			})
@@ -558,7 +559,7 @@ func TestFlinktestFidelity(t *testing.T) {
 			for _, v := range details[0].Vertices {
 				va = append(va, v.ID)
 			}
-			eventually(ctx, t, "the metrics of a's second vertex", func() (bool, error) {
+			realtest.Eventually(ctx, t, "the metrics of a's second vertex", 3*time.Minute, func() (bool, error) {
 				r, err := c.VertexMetrics(ctx, ids[0], va[1], flinkapi.MetricsQuery{Names: []string{"busyTimeMsPerSecond"}})
 				return err == nil && len(r.Missing) == 0, err
 			})

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/flinkscale/flinkscale/flinkapi"
+	"github.com/flinkscale/flinkscale/internal/realtest"
 	"github.com/flinkscale/flinkscale/realstack"
 )
 
@@ -43,31 +44,6 @@ func realClient(t *testing.T, f *realstack.Flink, rec *exchangeRecorder) (*flink
 	}
 	t.Cleanup(func() { c.Close() })
 	return c, v
-}
-
-// eventually polls cond every 250 ms until it holds, or fails the test
-// when ctx ends or 3 minutes pass.
-func eventually(ctx context.Context, t *testing.T, what string, cond func() (bool, error)) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-	defer cancel()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	var last error
-	for {
-		ok, err := cond()
-		if ok {
-			return
-		}
-		if err != nil {
-			last = err
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v (last error: %v)", what, ctx.Err(), last)
-		case <-tick.C:
-		}
-	}
 }
 
 // realJob is the test job of the scenario: two pipelines with exactly-once
@@ -128,10 +104,10 @@ func runScenario(ctx context.Context, t *testing.T, k *realstack.Kafka, f *reals
 			}
 		}
 	}
-	id := submit(ctx, t, f, c, job)
+	id := realtest.Submit(ctx, t, f, c, job)
 	early, err := c.Checkpoints(ctx, id) // likely before the first checkpoint completed
 	t.Logf("checkpoints right after RUNNING: counts %+v, latest completed %v (err %v)", early.Counts, early.Latest.Completed != nil, err)
-	noCkpt := submit(ctx, t, f, c, plain)
+	noCkpt := realtest.Submit(ctx, t, f, c, plain)
 
 	vertices := jobCalls(ctx, t, c, id)
 	checkpointCalls(ctx, t, c, id, noCkpt)
@@ -161,7 +137,7 @@ func runScenario(ctx context.Context, t *testing.T, k *realstack.Kafka, f *reals
 		t.Errorf("Cancel of a finished job succeeded")
 	}
 
-	third := submit(ctx, t, f, c, realJob(k, name, 2, time.Second))
+	third := realtest.Submit(ctx, t, f, c, realJob(k, name, 2, time.Second))
 	if err := c.Cancel(ctx, third); err != nil {
 		t.Fatalf("Cancel: %v", err)
 	}
@@ -172,44 +148,10 @@ func runScenario(ctx context.Context, t *testing.T, k *realstack.Kafka, f *reals
 	}
 }
 
-// submit submits job and waits until it and all its tasks run.
-func submit(ctx context.Context, t *testing.T, f *realstack.Flink, c *flinkapi.Client, job realstack.TestJob) flinkapi.JobID {
-	t.Helper()
-	s, err := f.Submit(ctx, job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := flinkapi.JobID(s)
-	waitRunning(ctx, t, c, id)
-	return id
-}
-
-// waitRunning waits until the job and every vertex are RUNNING.
-func waitRunning(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi.JobID) flinkapi.JobDetails {
-	t.Helper()
-	var d flinkapi.JobDetails
-	eventually(ctx, t, "job "+string(id)+" running", func() (bool, error) {
-		var err error
-		if d, err = c.JobDetails(ctx, id); err != nil {
-			return false, err
-		}
-		if d.State != flinkapi.JobRunning {
-			return false, fmt.Errorf("job %s", d.State)
-		}
-		for _, v := range d.Vertices {
-			if v.Status != flinkapi.ExecRunning || v.Tasks[flinkapi.ExecRunning] != v.Parallelism {
-				return false, fmt.Errorf("vertex %s %s (%v)", v.Name, v.Status, v.Tasks)
-			}
-		}
-		return true, nil
-	})
-	return d
-}
-
 // waitState waits until JobStatus says want.
 func waitState(ctx context.Context, t *testing.T, c *flinkapi.Client, id flinkapi.JobID, want flinkapi.JobState) {
 	t.Helper()
-	eventually(ctx, t, fmt.Sprintf("job %s %s", id, want), func() (bool, error) {
+	realtest.Eventually(ctx, t, fmt.Sprintf("job %s %s", id, want), 3*time.Minute, func() (bool, error) {
 		s, err := c.JobStatus(ctx, id)
 		return s == want, err
 	})
@@ -230,7 +172,7 @@ func clusterCalls(ctx context.Context, t *testing.T, f *realstack.Flink, c *flin
 		t.Errorf("JobManagerConfig: scheduler %q, %v", conf["jobmanager.scheduler"], err)
 	}
 	// REST metrics come from the metric fetcher: empty until its first run.
-	eventually(ctx, t, "JobManager metrics", func() (bool, error) {
+	realtest.Eventually(ctx, t, "JobManager metrics", 3*time.Minute, func() (bool, error) {
 		m, err := c.JobManagerMetrics(ctx, "taskSlotsTotal", "numRegisteredTaskManagers", "noSuchMetric")
 		return err == nil && m.Values["taskSlotsTotal"] == "4" && slices.Equal(m.Missing, []string{"noSuchMetric"}),
 			fmt.Errorf("JobManagerMetrics: %+v, %v", m, err)
