@@ -36,12 +36,35 @@
 //     on 3 TaskManagers x 2 slots put 4, 3 and 2 subtasks on the
 //     TaskManagers; a job of many small pipelines piles onto the first
 //     TaskManagers and leaves the last ones idle.
-//   - TaskBalanced models FLIP-370 (taskmanager.load-balance.mode: TASKS):
-//     subtasks dealt round-robin over the execution slot-sharing groups,
-//     which then go, largest first, to the TaskManager with the fewest
-//     tasks. Its balance is only as fine as one such group when there
-//     are fewer of them than slots.
+//   - TaskBalanced models FLIP-370 (taskmanager.load-balance.mode: TASKS,
+//     Flink 2.x): subtasks dealt round-robin over the execution
+//     slot-sharing groups, which then go, largest first, to the
+//     TaskManager with the fewest tasks among the slots the job was
+//     granted. Its balance is only as fine as one such group, and it never
+//     reaches TaskManagers the job needs no slots of.
 //   - Default, this package's own, defined below.
+//
+// # Against real Flink
+//
+// The real tier (realstack_test.go; figures in docs/slotalloc-placement.md)
+// runs a two-pipeline job on 4 TaskManagers x 2 slots, as submitted (2
+// slots needed) and rescaled in place to unequal parallelisms (all 8),
+// and reads every subtask's TaskManager from the REST API. Flink's
+// resource manager grants a job's slots first fit, filling one
+// TaskManager before the next, with or without TASKS: a job that needs
+// fewer slots than the cluster has runs on the fewest TaskManagers, and
+// task balancing only balances among those (TaskBalanced spread such a
+// job over more TaskManagers until the real tier showed otherwise; it now
+// uses the first-fit slots, as FlinkDefault always did). TaskBalanced's
+// subtasks per TaskManager matched Flink 2.2.1 exactly (up to relabelling
+// the TaskManagers, whose order is Flink's own). FlinkDefault's slots per
+// TaskManager matched Flink 1.20.5, but Flink pairs execution slot-sharing
+// groups with those slots in a hash order, so its subtasks per
+// TaskManager are exact only for groups of equal size; otherwise it is the
+// extreme pairing, the real one lies within its largest and smallest
+// counts. Neither predicts which subtask runs where beyond that.
+// Default, which spreads a group over more slots than its parallelism,
+// has no Flink counterpart to measure against.
 //
 // FlinkDefault and TaskBalanced ignore weights and the previous plan, as
 // Flink does: a rescale re-places everything. All three are deterministic:

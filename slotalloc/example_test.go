@@ -83,8 +83,9 @@ func ExampleDefault_weights() {
 }
 
 // A rescale: a fourth TaskManager joins. Default moves as few subtasks as
-// balance needs (Stats.LowerBoundMoves); TaskBalanced, like Flink,
-// re-places everything.
+// balance needs (Stats.LowerBoundMoves); TaskBalanced, like Flink, keeps
+// to the slots the job's 8 execution slot-sharing groups are granted (the
+// first two TaskManagers', first fit), so the new TaskManager stays idle.
 func ExampleEvaluate() {
 	req := slotalloc.Request{
 		Vertices: []slotalloc.Vertex{{ID: "source", Parallelism: 8}, {ID: "sink", Parallelism: 8}},
@@ -103,7 +104,7 @@ func ExampleEvaluate() {
 	}
 	// Output:
 	// *slotalloc.Default: 4 to 4 subtasks per TaskManager, 4 moved (at least 4)
-	// slotalloc.TaskBalanced: 4 to 4 subtasks per TaskManager, 10 moved (at least 4)
+	// slotalloc.TaskBalanced: 0 to 8 subtasks per TaskManager, 0 moved (at least 8)
 }
 
 // AllocatorFunc adapts a function: here a guard that refuses plans more
