@@ -39,7 +39,9 @@ const (
 	TooFewPoints Reason = "too few end-offset observations"
 	// MetricMissing: the job does not report the metric.
 	MetricMissing Reason = "metric not reported"
-	// InvalidValue: a reported value was NaN, infinite or negative.
+	// InvalidValue: a reported value was NaN, infinite or negative, or
+	// cannot be what its name says given the reader's other figures (a
+	// byte count below the records it counts).
 	InvalidValue Reason = "invalid value reported"
 	// PartlyUnknown: a total over partitions some of which are unknown.
 	PartlyUnknown Reason = "some partitions unknown"

@@ -58,7 +58,12 @@ const (
 
 	// MetricBeamBacklogElements is Beam KafkaIO's backlog in records: a
 	// user metric (namespace "source") that Beam's Flink runner registers
-	// on the operator's scope as "<scope>.source.backlog_elements".
+	// on the operator's scope as "<scope>.source.backlog_elements" (the
+	// namespace and name joined by Flink's scope delimiter, "." by
+	// default). Older KafkaIO readers set this total; current Beam's
+	// KafkaUnboundedReader sets only the per-split gauges (BeamSplitMetric,
+	// namespace "source.splits", name "<split>.backlog_elements"), when the
+	// runner takes a checkpoint mark.
 	MetricBeamBacklogElements = beamNamespace + "." + BeamBacklogElements
 	// MetricBeamBacklogBytes is Beam KafkaIO's backlog in bytes.
 	MetricBeamBacklogBytes = beamNamespace + "." + BeamBacklogBytes

@@ -20,6 +20,29 @@
 // reports no time lag. Combine this Source with backlog/kafkalag through
 // backlog.Fallback or backlog.Merge.
 //
+// # Which Beam names, which Beam
+//
+// Current Beam (KafkaIO's KafkaUnboundedReader, which the Flink runner
+// uses unless the pipeline opts into the SDF read with the use_sdf_read
+// experiment or runs portably) reports per split only:
+// "<operator>.source.splits.<split>.backlog_elements" and
+// "...backlog_bytes", where the split is the reader's index. It sets them
+// when the runner takes a checkpoint mark, and the runner forwards them to
+// Flink then, so a figure is as old as the last checkpoint (a job that
+// does not checkpoint reports none). It sets no vertex total. Between
+// checkpoints its backlog_bytes holds one partition's backlog in records
+// (it is overwritten on every record), and before the first checkpoint it
+// is 0 while backlog_elements is not reported yet: a split's bytes are
+// read only beside its records and above them when records are positive,
+// otherwise unknown (backlog.InvalidValue). Older readers, the seed's
+// among them, set the totals "<operator>.source.backlog_elements" and
+// "...backlog_bytes"; they are still read when no split gauge is listed.
+// Beam's Flink runner publishes no pendingRecords for its sources. The
+// SDF read's per-partition gauge ("KafkaIOReader.rawSize/backlogBytes_"
+// plus the topic-partition, on the reading DoFn's operator) is not read:
+// bytes only, and on a vertex that need not be a source. Names taken from
+// Beam's source, not yet from a running Beam job (the Beam issue runs one).
+//
 // A snapshot costs one job-details call plus one aggregated-metrics call
 // per source vertex once flinkapi's metric-name cache is warm (one more per
 // vertex to list names when it is cold). Given an autoscale/flinkio.Shared

@@ -48,7 +48,9 @@ func entries(v flinkapi.VertexID, found []metricName, res flinkapi.VertexMetrics
 	if len(splits) > 0 {
 		out := make([]backlog.Partition, 0, len(order))
 		for _, id := range order {
-			out = append(out, *splits[id])
+			p := splits[id]
+			p.Bytes = splitBytes(p.Records, p.Bytes)
+			out = append(out, *p)
 		}
 		return out
 	}
@@ -63,6 +65,30 @@ func entries(v flinkapi.VertexID, found []metricName, res flinkapi.VertexMetrics
 	}
 	e.TimeLag = backlog.Unknown[time.Duration](backlog.MetricMissing)
 	return []backlog.Partition{e}
+}
+
+// splitBytes is a split's backlog in bytes, given its backlog in records
+// and its bytes gauge. Current Beam's KafkaUnboundedReader sets both
+// gauges together when the runner takes a checkpoint mark, but between
+// checkpoints it overwrites backlog_bytes on every record with one
+// partition's backlog in records (and sets it to 0 before the first
+// checkpoint, when backlog_elements is not yet reported). A record is at
+// least one byte in Beam's estimate, so a bytes gauge alone, or one not
+// above a positive records gauge, holds no byte count: unknown
+// (InvalidValue), never a figure too small by the record size.
+func splitBytes(records, bytes backlog.Figure[int64]) backlog.Figure[int64] {
+	b, ok := bytes.Value()
+	if !ok {
+		return bytes
+	}
+	r, known := records.Value()
+	switch {
+	case !known && records.Reason() == backlog.MetricMissing:
+		return backlog.Unknown[int64](backlog.InvalidValue)
+	case known && r > 0 && b <= r:
+		return backlog.Unknown[int64](backlog.InvalidValue)
+	}
+	return bytes
 }
 
 // sum adds the figures of several operators in one chain reporting the

@@ -118,6 +118,29 @@ func TestBacklogFromFlinkMetrics(t *testing.T) {
 			{backlog.VertexSplit(string(src), "x.y"), "1", "5"},
 			{backlog.VertexSplit(string(src2), ""), "0", "unknown (metric not reported)"},
 		}, "101"},
+		// Current Beam (KafkaUnboundedReader): per-split gauges only, no
+		// vertex total, set when the runner takes a checkpoint mark; between
+		// checkpoints backlog_bytes holds one partition's backlog in records,
+		// and before the first checkpoint only backlog_bytes is set, to 0.
+		{"current Beam: a split's bytes gauge not above its records is no byte count", map[flinkapi.VertexID]map[string][]float64{
+			src: {
+				"Source__orders.source.splits.0.backlog_elements": {500},
+				"Source__orders.source.splits.0.backlog_bytes":    {200}, // partition 1's 200 records
+				"Source__orders.source.splits.1.backlog_elements": {300},
+				"Source__orders.source.splits.1.backlog_bytes":    {300}, // its only partition's records
+				"Source__orders.source.splits.2.backlog_elements": {0},
+				"Source__orders.source.splits.2.backlog_bytes":    {0},
+				"Source__orders.source.splits.3.backlog_elements": {10},
+				"Source__orders.source.splits.3.backlog_bytes":    {1000}, // at a checkpoint: 10 records of 100 bytes
+			},
+			src2: {"Source__payments.source.splits.4.backlog_bytes": {0}}, // before its first checkpoint
+		}, []want{
+			{backlog.VertexSplit(string(src), "0"), "500", "unknown (invalid value reported)"},
+			{backlog.VertexSplit(string(src), "1"), "300", "unknown (invalid value reported)"},
+			{backlog.VertexSplit(string(src), "2"), "0", "0"},
+			{backlog.VertexSplit(string(src), "3"), "10", "1000"},
+			{backlog.VertexSplit(string(src2), "4"), "unknown (metric not reported)", "unknown (invalid value reported)"},
+		}, "unknown (some partitions unknown)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
