@@ -45,6 +45,11 @@ func TestRescale(t *testing.T) {
 	if after.State != flinkapi.JobRunning || !after.LastRunning().After(before.LastRunning()) {
 		t.Errorf("after the restart: %s, last RUNNING %v (was %v); want RUNNING, later", after.State, after.LastRunning(), before.LastRunning())
 	}
+	// As on real Flink: the adaptive scheduler's new execution graph holds
+	// no RESTARTING timestamp (drain/flinkdrain's real tier measured it).
+	if ts := after.Timestamps[flinkapi.JobRestarting]; ts != 0 {
+		t.Errorf("after the restart: RESTARTING timestamp %d, want 0 as on real Flink", ts)
+	}
 	for i, wantP := range []int{8, 1, 2} {
 		if v, _ := after.Vertex(vs[i]); v.Parallelism != wantP {
 			t.Errorf("vertex %d parallelism = %d, want %d", i, v.Parallelism, wantP)

@@ -83,6 +83,9 @@
 //	TaskManager resource IDs          "<host>:<port>-<6 hex>"           the same form
 //	slotSharingGroupName              not written                       not written
 //	rescale RESTARTING -> RUNNING     3.9-6.3 s (all tasks RUNNING)     Config.RestartDelay (default 0)
+//	timestamps after a restart        RESTARTING 0 (the adaptive        the same
+//	                                  scheduler's new execution graph;
+//	                                  RUNNING moves forward)
 //	savepoint IN_PROGRESS->COMPLETED  170-250 ms                        SavepointBehavior.Delay (default 0)
 //	stop-with-savepoint               0.5-0.9 s, then FINISHED          SavepointBehavior.Delay (default 0)
 //	cancel CANCELLING -> CANCELED     120-370 ms                        Config.CancelDelay (default 0)

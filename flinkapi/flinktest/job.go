@@ -342,6 +342,11 @@ func (s *Server) advance(j *job, now time.Time) {
 			for _, v := range j.vertices {
 				v.parallelism = v.next
 			}
+			if j.state == flinkapi.JobRestarting {
+				// Flink's adaptive scheduler restarts into a new execution
+				// graph, whose timestamps do not hold RESTARTING.
+				delete(j.timestamps, flinkapi.JobRestarting)
+			}
 			j.state = flinkapi.JobRunning
 			j.timestamps[flinkapi.JobRunning] = p.at
 		default:
