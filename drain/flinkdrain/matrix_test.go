@@ -114,7 +114,7 @@ func jobStateRows() []row {
 					_ = e.srv.HoldState(job, flinkapi.JobRestarting, 20*time.Second)
 				}
 			},
-			want: drain.Drained, attempts: 2, ops: 2, job: flinkapi.JobFinished, reason: "is not in state RUNNING"},
+			want: drain.Drained, attempts: 2, ops: 2, job: flinkapi.JobFinished, reason: "Stop with savepoint operation could not be completed"},
 	)
 }
 

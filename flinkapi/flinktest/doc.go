@@ -83,6 +83,9 @@
 //	TaskManager resource IDs          "<host>:<port>-<6 hex>"           the same form
 //	slotSharingGroupName              not written                       not written
 //	rescale RESTARTING -> RUNNING     3.9-6.3 s (all tasks RUNNING)     Config.RestartDelay (default 0)
+//	stop while RESTARTING             fails at once: FlinkException     the same
+//	                                  "Stop with savepoint operation
+//	                                  could not be completed." (1.20.5)
 //	timestamps after a restart        RESTARTING 0 (the adaptive        the same
 //	                                  scheduler's new execution graph;
 //	                                  RUNNING moves forward)

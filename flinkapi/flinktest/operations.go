@@ -168,6 +168,10 @@ func (s *Server) complete(j *job, op *operation, now time.Time) {
 	op.done, op.doneAt = true, now
 	path := fmt.Sprintf("%s/savepoint-%s-%s", op.directory, string(j.id)[:6], string(op.id)[:12])
 	switch {
+	case op.outcome == FailSavepoint && op.stop && j.state == flinkapi.JobRestarting:
+		// Flink 1.20.5's adaptive scheduler, measured by flinkdrain's real
+		// tier: a stop sent while a rescale restarts the job.
+		op.failure = exceptionCause("org.apache.flink.util.FlinkException", "Stop with savepoint operation could not be completed.")
 	case op.outcome == FailSavepoint && j.state != flinkapi.JobRunning:
 		op.failure = exceptionCause("org.apache.flink.runtime.checkpoint.CheckpointException",
 			fmt.Sprintf("Job %s is not in state RUNNING but %s instead. Aborting checkpoint.", j.id, j.state))
