@@ -20,6 +20,22 @@
 // reports no time lag. Combine this Source with backlog/kafkalag through
 // backlog.Fallback or backlog.Merge.
 //
+// # Against a real KafkaSource
+//
+// The real tier (realstack_test.go, Flink 1.20.5, flink-connector-kafka,
+// Kafka 4.4) checks the figures against Kafka's lag read independently
+// and found: pendingRecords sums the Kafka consumer's records-lag of the
+// partitions it has polled at least once, so until every assigned
+// partition has returned a fetch it understates the backlog (down to 0%
+// of it in the run recorded: 37 of 61 samples while draining 20,000
+// records); a source that never read a record lists no pendingRecords at
+// all (unknown here, never 0); once caught up it is 0 within a fetch. The
+// operator-scoped currentEmitEventTimeLag keeps its last value while the
+// source idles (39 s in that run), so it is no time lag, and the
+// committedOffset gauges move only when a checkpoint completes. Merge with
+// backlog/kafkalag, which reads every partition's end and committed
+// offsets, where the first seconds after a (re)start matter.
+//
 // # Which Beam names, which Beam
 //
 // Current Beam (KafkaIO's KafkaUnboundedReader, which the Flink runner
