@@ -60,15 +60,19 @@ func (o *Observer) checkpointed(ctx context.Context) bool {
 
 // health feeds the snapshot's Kafka partitions to the configured Health,
 // marked Live when the job completed a checkpoint since the last
-// observation (or when the backlog source says so), and returns per topic
-// partition its evaluation.
-func (o *Observer) health(ctx context.Context, snap backlog.Snapshot) map[backlog.Key]backlog.PartitionHealth {
+// observation and the partition's topic is among those committing (its
+// source not backpressured), or when the backlog source says so, and
+// returns per topic partition its evaluation. A partition not marked is
+// judged as a consumer that does not commit: STOP after a silence, never
+// STALL, so a backpressured source's delayed commits are not taken for a
+// poison record.
+func (o *Observer) health(ctx context.Context, snap backlog.Snapshot, committing map[string]bool) map[backlog.Key]backlog.PartitionHealth {
 	live := o.checkpointed(ctx)
 	marked := snap
 	marked.Partitions = slices.Clone(snap.Partitions)
 	for i := range marked.Partitions {
 		p := &marked.Partitions[i]
-		p.Live = p.Live || (live && p.Key.Vertex == "")
+		p.Live = p.Live || (live && p.Key.Vertex == "" && committing[p.Key.Topic])
 	}
 	o.cfg.Health.Observe(marked)
 	out := make(map[backlog.Key]backlog.PartitionHealth, len(marked.Partitions))

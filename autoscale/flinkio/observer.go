@@ -72,7 +72,10 @@ type ObserverConfig struct {
 	// the job's checkpoint statistics (one REST call more per observation)
 	// and marks the partitions Live when a checkpoint completed since the
 	// previous observation, so a partition stuck behind one offset is
-	// STALL, not STOP. Give it a Health of its own (one per job).
+	// STALL, not STOP; except the partitions of a source spending half its
+	// time or more backpressured (or not known), whose commits wait behind
+	// its fetcher (measured on Flink 1.20.5): those are never STALL. Give
+	// it a Health of its own (one per job).
 	// Default: none, Source.Health stays zero.
 	Health *backlog.Health
 	// Concurrency bounds the REST calls in flight. Default: 8.
