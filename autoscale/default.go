@@ -149,12 +149,13 @@ func (d *Default) observe(obs Observation, w dwindow) (map[string]figs, map[stri
 	cur := make(map[string]figs, len(obs.Vertices))
 	src := map[string]*srcView{}
 	for _, v := range obs.Vertices {
-		cur[v.ID] = figsOf(v)
+		f := figsOf(v)
+		f.rate = w.counterRate(v.ID, f.in)
+		cur[v.ID] = f
 		if len(obs.Inputs(v.ID)) > 0 {
 			continue
 		}
-		sv := d.arrival(v, cur[v.ID], w)
-		f := cur[v.ID]
+		sv := d.arrival(v, f, w)
 		f.lag = sv.lag
 		cur[v.ID] = f
 		if !math.IsNaN(sv.arrival) {

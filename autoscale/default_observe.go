@@ -11,6 +11,9 @@ import (
 // arrival rate).
 type figs struct {
 	in, out, busy, bp, backlog, lag float64
+	// rate is the records-in rate over the window that ended with these
+	// figures, NaN when unknown.
+	rate float64
 }
 
 // vsnap is a vertex's figures in an earlier observation of the run.
@@ -34,7 +37,7 @@ func (w dwindow) span(id string) (prev figs, dt float64, sinceRestart bool) {
 	if p, ok := w.prev[id]; ok {
 		return p.f, w.t.Sub(p.t).Seconds(), false
 	}
-	return figs{busy: math.NaN(), bp: math.NaN(), backlog: math.NaN(), lag: math.NaN()}, w.runAge, true
+	return figs{busy: math.NaN(), bp: math.NaN(), backlog: math.NaN(), lag: math.NaN(), rate: math.NaN()}, w.runAge, true
 }
 
 // rate is a counter's rate over the vertex's window, NaN when unknown.
@@ -63,7 +66,7 @@ func figBacklog(f figs) float64 { return f.backlog }
 // figsOf reads a vertex's figures.
 func figsOf(v Vertex) figs {
 	f := figs{in: nan(v.RecordsIn), out: nan(v.RecordsOut), busy: nan(v.Busy), bp: nan(v.Backpressured),
-		backlog: math.NaN(), lag: math.NaN()}
+		backlog: math.NaN(), lag: math.NaN(), rate: math.NaN()}
 	if v.Source != nil {
 		f.backlog = nan(v.Source.Backlog)
 		f.lag = nan(v.Source.TimeLag)
@@ -193,7 +196,14 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 // records spent reaching the vertex, and so reads low), and its pipeline's
 // sources had a backlog at both ends (every vertex ran as fast as the
 // slowest let it), or were caught up at both ends and the vertex's own load
-// changed by less than a tenth.
+// changed by less than a tenth, in busy time and in the rate records came
+// in at over this window and the one before. Flink's busy time is the
+// average of its last 5 s, served from the JobManager's metric cache, and
+// the rate is over the window between two observations: when the load
+// steps, one moves before the other and their ratio reads the capacity
+// wrong (measured on the real stack: a rate dropping by a third at the end
+// of a trace, with the busy time still the old one's, read a third of the
+// true capacity).
 func (d *Default) steady(w dwindow, id string, cur figs, sources []string, now map[string]*srcView) bool {
 	prev, _, sinceRestart := w.span(id)
 	if sinceRestart {
@@ -213,7 +223,8 @@ func (d *Default) steady(w dwindow, id string, cur figs, sources []string, now m
 	if backlogged || !caughtUp {
 		return backlogged
 	}
-	return math.Abs(cur.busy-prev.busy) <= 0.1*max(prev.busy, cur.busy)
+	return math.Abs(cur.busy-prev.busy) <= 0.1*max(prev.busy, cur.busy) &&
+		math.Abs(cur.rate-prev.rate) <= 0.1*max(prev.rate, cur.rate)
 }
 
 // backlogged reports whether every source listed has had records waiting

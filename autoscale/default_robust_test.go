@@ -211,3 +211,31 @@ func TestDefaultPausesWasteOnMissingFigures(t *testing.T) {
 	}
 	wantReason(t, results[9], "v0", "the count of slot-h wasted", "is paused", "(v1: its busy time (metric not reported) is missing)")
 }
+
+// Flink's busy time is the average of its last 5 s, read from the
+// JobManager's metric cache, while the rate is over the window between two
+// observations: when the load steps, the busy time still says the old
+// load's for a while. Seen on the real stack (examples/autopilot's real
+// tier: a rate dropping by a third at the end of a trace, with the busy
+// time still the old one's, read a third of the true capacity, and Default
+// took that for a changed per-record cost and went from 2 to 8 subtasks).
+// Here the arrival drops from 300 to 200 rec/s and the observation of the
+// step still carries the busy time of 300: Default must not measure
+// capacity across the step.
+func TestDefaultDoesNotMeasureAcrossALoadStep(t *testing.T) {
+	m := model{perSub: []float64{10000, 250}, arrival: func(e time.Duration) float64 {
+		if e >= 2*time.Minute {
+			return 200
+		}
+		return 300
+	}}
+	m.edit = func(minute int, obs *autoscale.Observation) {
+		if minute == 3 { // the window 2..3 min: 200 rec/s in, busy still 300's
+			obs.Vertices[1].Busy = autoscale.Of(300.0 / 500)
+		}
+	}
+	results := m.run(t, newDefault(t, autoscale.DefaultConfig{}), []int{1, 2}, 5*time.Minute)
+	for minute := 3; minute <= 5; minute++ {
+		wantReason(t, results[minute], "v1", "2 subtasks take in up to 499 rec/s") // 500 to busy time's millisecond
+	}
+}
