@@ -39,3 +39,31 @@ func TestPipelines(t *testing.T) {
 		t.Errorf("slots %d (want 9); pipelines (-want +got):\n%s", slots, diff)
 	}
 }
+
+// A counter total that went down between two observations (real Flink
+// right after an in-place rescale, or a failover) gives no rate: unknown,
+// never a negative one.
+func TestCounterRatesNeverNegative(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	p := autoscale.Pipeline{Sources: []string{"s"}, Vertices: []string{"s", "k"}}
+	obs := func(at time.Duration, in, out float64) autoscale.Observation {
+		return autoscale.Observation{Time: t0.Add(at), Running: true, Vertices: []autoscale.Vertex{
+			{ID: "s", RecordsIn: autoscale.Of(in)}, {ID: "k", RecordsIn: autoscale.Of(out)},
+		}, Edges: []autoscale.Edge{{From: "s", To: "k"}}}
+	}
+	for _, c := range []struct {
+		name            string
+		prev, cur       autoscale.Observation
+		wantIn, wantOut float64
+		ok              bool
+	}{
+		{"both totals grew", obs(0, 100, 50), obs(10*time.Second, 300, 250), 20, 20, true},
+		{"the source's total went down", obs(0, 100, 50), obs(10*time.Second, 40, 250), 0, 0, false},
+		{"the sink's total went down", obs(0, 100, 50), obs(10*time.Second, 300, 10), 0, 0, false},
+	} {
+		in, out, ok := counterRates("", p, c.cur, &c.prev)
+		if ok != c.ok || in != c.wantIn || out != c.wantOut {
+			t.Errorf("%s: in %v out %v ok %v; want %v %v %v", c.name, in, out, ok, c.wantIn, c.wantOut, c.ok)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/autoscale/flinkio"
+	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
 )
 
@@ -48,7 +49,18 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeKafka()
-	observer, err := flinkio.NewObserver(flinkio.ObserverConfig{Client: shared, Job: job, Backlog: src, TopicsByName: topics, Logger: logger})
+	// Lag health (Burrow's rules) over the Kafka partitions: a partition
+	// stuck on a poison record is left out of the sizing, as more
+	// parallelism cannot help it. It needs Kafka's offsets (-kafka-brokers).
+	var health *backlog.Health
+	if len(o.brokers) > 0 {
+		if health, err = backlog.NewHealth(backlog.HealthConfig{}); err != nil {
+			return err
+		}
+	}
+	observer, err := flinkio.NewObserver(flinkio.ObserverConfig{
+		Client: shared, Job: job, Backlog: src, TopicsByName: topics, Health: health, Logger: logger,
+	})
 	if err != nil {
 		return err
 	}

@@ -312,7 +312,10 @@ func counterRates(_ string, p autoscale.Pipeline, obs autoscale.Observation, pre
 	i0, ok0 := sum(*prev, p.Sources)
 	o1, ok2 := sum(obs, last)
 	o0, ok3 := sum(*prev, last)
-	if !ok0 || !ok1 || !ok2 || !ok3 {
+	// A total that went down (a counter reset by a failover while the
+	// job kept running; right after a rescale on real Flink, the sum over
+	// the subtasks) gives no rate: unknown, never negative.
+	if !ok0 || !ok1 || !ok2 || !ok3 || i1 < i0 || o1 < o0 {
 		return 0, 0, false
 	}
 	return (i1 - i0) / dt, (o1 - o0) / dt, true
