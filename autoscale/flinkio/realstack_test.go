@@ -648,13 +648,14 @@ func (r *rcRun) reportCalibration(w func(string, ...any)) {
 		"checkpoint's barrier. At the requests here the latest checkpoint had been triggered %.1f-%.1f s before (median %.1f s) "+
 		"with a %v interval: under backpressure an aligned checkpoint's barrier waits behind the records in flight in the network "+
 		"buffers, which with 32 KiB buffers and records of some 10 bytes are seconds to minutes of the bottleneck's work. The "+
-		"simulator completes a checkpoint at once every `Config.CheckpointInterval`, so it replays less than this job does.\n",
+		"simulator models this since: a checkpoint completes once its barrier has passed the records buffered ahead of it.\n",
 		slices.Min(ages), slices.Max(ages), median(ages), rcInterval)
 	w("\nWhat `autoscale/sim` took from this (see `realism.go`): nothing changed yet. These figures are the floor, a job of a few MB " +
 		"of state whose cost is a park, on one local TaskManager; the simulator's defaults (30 s in place, 1 s per changed vertex, " +
 		"a 30 s warm-up from half capacity) stand for production jobs on Kubernetes and stay, being no kinder than this floor. The " +
 		"measurement does change the model's shape: the downtime follows the tasks redeployed (all of them), not the vertices " +
-		"changed, and checkpoints under backpressure complete late, so a restart replays more than one interval.\n")
+		"changed (not modelled yet), and checkpoints under backpressure complete late, so a restart replays more than one interval " +
+		"(modelled since: the simulator's checkpoints wait for their barrier).\n")
 }
 
 // stateRange is the range of checkpoint state sizes at the requests.

@@ -71,8 +71,11 @@
 //
 // Restarts. Apply with a decision that changes any parallelism restarts the
 // job. InPlace (the adaptive scheduler, default) restores from the last
-// completed checkpoint (one every Config.CheckpointInterval, 60 s, while
-// running; a checkpoint completes instantly) after Config.InPlaceDowntime
+// completed checkpoint (one triggered every Config.CheckpointInterval,
+// 60 s, while running; an aligned one, it completes once its barrier has
+// passed the records buffered ahead of it, seconds under backpressure, and
+// expires after 10 min; a restart before it completes restores the one
+// before) after Config.InPlaceDowntime
 // (30 s); Redeploy takes a savepoint at the decision and restores it after
 // Config.RedeployDowntime (3 min). Config.Restarts adds to that base: a
 // second per vertex changed, the job's state (Vertex.StateBytes) over a

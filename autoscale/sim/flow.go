@@ -17,6 +17,7 @@ type vertexState struct {
 	capacity float64 // records/s the vertex takes in, limited by its busiest subtask
 	buf      float64 // records waiting in the input buffer
 	bufCap   float64
+	rate     float64 // records/s taken in during the last tick
 
 	// Since the last restart.
 	in, out, blocked float64 // blocked: records the vertex could not emit for lack of room
@@ -33,7 +34,7 @@ type vertexState struct {
 // restart does.
 func (v *vertexState) configure(p int, cfg Config) {
 	v.shape(p, cfg)
-	v.buf = 0
+	v.buf, v.rate = 0, 0
 	v.in, v.out, v.blocked, v.winIn, v.winBlocked, v.winCap, v.busySecs, v.bpSecs = 0, 0, 0, 0, 0, 0, 0, 0
 	if v.src != nil {
 		v.src.resize(v.p)
@@ -156,6 +157,7 @@ func (s *Sim) flow() {
 		} else {
 			x = v.process(dt, warm, room)
 		}
+		v.rate = x / dt
 		if len(v.outs) == 0 {
 			continue
 		}

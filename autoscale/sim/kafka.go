@@ -17,6 +17,7 @@ type partition struct {
 	end    int64   // log end offset: records that arrived
 	pos    int64   // the source's position: the next offset it reads
 	ckpt   int64   // the position in the last completed checkpoint
+	pend   int64   // the position in the checkpoint in progress (Sim.ckptDue)
 	high   int64   // the highest position ever reached
 	carry  float64 // fractional arrivals carried to the next tick
 	rcarry float64 // fractional read budget carried to the next tick
@@ -75,8 +76,12 @@ func (p *partition) age(c cohort, pos int64, now, tick time.Duration) time.Durat
 }
 
 // checkpoint records the position and forgets the cohorts before it.
-func (p *partition) checkpoint() {
-	p.ckpt = p.pos
+func (p *partition) checkpoint() { p.complete(p.pos) }
+
+// complete makes pos, a position the source passed, the last completed
+// checkpoint's.
+func (p *partition) complete(pos int64) {
+	p.ckpt = pos
 	for p.head < len(p.log) && p.log[p.head].end <= p.ckpt {
 		p.head++
 	}

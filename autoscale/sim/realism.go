@@ -20,12 +20,13 @@ import (
 // These constants stay above that floor on purpose: they stand for jobs
 // with RocksDB state, CPU-bound operators and TaskManager pods, which
 // that job does not have, and a simulator may be harsher than reality,
-// never kinder. Two things the measurement showed are not modelled yet:
-// the downtime follows the tasks redeployed (the adaptive scheduler
-// redeploys every task), not the vertices changed; and under
-// backpressure an aligned checkpoint completes seconds late (5-7 s after
-// its trigger at a 2 s interval), so a restart replays more than the
-// simulator's one interval.
+// never kinder. The measurement also showed that under backpressure an
+// aligned checkpoint completes seconds after its trigger (5-7 s at a 2 s
+// interval), so a restart replays more than one interval: the simulator
+// now completes a checkpoint only once its barrier has passed the
+// buffered records (Sim's checkpoint). Not modelled yet: the downtime
+// follows the tasks redeployed (the adaptive scheduler redeploys every
+// task), not the vertices changed.
 const (
 	// UncalibratedPerChangedVertex is Restarts.PerChangedVertex's default.
 	UncalibratedPerChangedVertex = time.Second

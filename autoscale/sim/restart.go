@@ -48,6 +48,7 @@ func (s *Sim) Failover() {
 // dropped (they are read again); the metrics vanish. changed vertices
 // change parallelism.
 func (s *Sim) restart(mode RescaleMode, changed int) {
+	s.ckptDue = 0 // a checkpoint in progress is abandoned
 	for _, i := range s.topo.sources {
 		for k := range s.vs[i].src.parts {
 			pt := &s.vs[i].src.parts[k]

@@ -41,8 +41,11 @@ type Summary struct {
 	// RecordsProcessed counts the distinct records the sources read (a
 	// replayed record counts once).
 	RecordsProcessed int64
-	// RecordsReplayed counts the records read again after restarts.
+	// RecordsReplayed counts the records read again after restarts
+	// (counted at each restart, for the records since its checkpoint).
 	RecordsReplayed int64
+	// RecordsRead counts every read, replays included, as they happen.
+	RecordsRead int64
 	// RecordsLost is RecordsArrived minus the records read once (reads
 	// minus replays) minus the backlog, from independent running totals:
 	// always 0, since a restart rewinds to a checkpoint.
@@ -78,7 +81,7 @@ func (s *Sim) Summary() Summary {
 		Duration: s.now, SLOViolation: st.violation, SlotHours: float64(st.slotTicks) * s.tick.Hours(), PeakSlots: st.peakSlots,
 		Rescales: st.rescales, MaxRescales3h: mostWithin(st.rescaleAt, 3*time.Hour), Flaps: st.flaps,
 		Failovers: st.failovers, Deploys: st.deploys, Downtime: st.downtime, MaxLag: st.maxLag,
-		RecordsArrived: st.arrived, RecordsProcessed: processed, RecordsReplayed: st.replayed,
+		RecordsArrived: st.arrived, RecordsProcessed: processed, RecordsReplayed: st.replayed, RecordsRead: st.reads,
 		RecordsLost: st.arrived - (st.reads - st.replayed) - backlog, Backlog: backlog,
 		Checkpoints: st.checkpoints, CheckpointsFailed: st.ckptFailed,
 	}
