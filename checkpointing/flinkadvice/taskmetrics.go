@@ -19,11 +19,12 @@ type TaskMetrics interface {
 
 var _ TaskMetrics = (*flinkapi.Client)(nil)
 
-// Task metric names (nanoseconds and milliseconds per second).
+// Task metric names (nanoseconds and milliseconds per second): flinkapi's,
+// the same the fakes report.
 const (
-	alignmentTime     = "checkpointAlignmentTime"   // ns the last barrier alignment took
-	startDelay        = "checkpointStartDelayNanos" // ns from the checkpoint's creation to the task starting it
-	backpressuredTime = "backPressuredTimeMsPerSecond"
+	alignmentTime     = flinkapi.MetricCheckpointAlignmentTime // ns the last barrier alignment took
+	startDelay        = flinkapi.MetricCheckpointStartDelay    // ns from the checkpoint's creation to the task starting it
+	backpressuredTime = flinkapi.MetricBackPressuredTime
 	// backpressuredMost is the share of time above which sources count as
 	// backpressured "most of the time" (Facts.Backpressured).
 	backpressuredMost = 500

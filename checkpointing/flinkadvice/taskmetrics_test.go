@@ -9,6 +9,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/checkpointing"
 	"github.com/flinkscale/flinkscale/checkpointing/flinkadvice"
+	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
 )
 
@@ -59,13 +60,13 @@ func TestFactsFromTaskMetrics(t *testing.T) {
 			p, _ := srv.Parallelism(id)
 			for v := range p {
 				if tt.alignNs != nil {
-					srv.Metrics().SetSubtaskMetric(id, v, "checkpointAlignmentTime", tt.alignNs...)
+					srv.Metrics().SetSubtaskMetric(id, v, flinkapi.MetricCheckpointAlignmentTime, tt.alignNs...)
 				}
 				if tt.delayNs != nil {
-					srv.Metrics().SetSubtaskMetric(id, v, "checkpointStartDelayNanos", tt.delayNs...)
+					srv.Metrics().SetSubtaskMetric(id, v, flinkapi.MetricCheckpointStartDelay, tt.delayNs...)
 				}
 				if tt.bpMs != nil {
-					srv.Metrics().SetSubtaskMetric(id, v, "backPressuredTimeMsPerSecond", tt.bpMs...)
+					srv.Metrics().SetSubtaskMetric(id, v, flinkapi.MetricBackPressuredTime, tt.bpMs...)
 				}
 			}
 			if tt.fault {
