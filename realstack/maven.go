@@ -67,7 +67,22 @@ func FindMaven() (string, error) {
 
 // withDefaults fills CacheDir; Path is found by mavenPath, only when
 // Maven must run.
+// Validate reports a config ResolveClasspath and BuildProject refuse: a
+// property name that is empty or holds '=' or white space (it could not be
+// passed as one -Dname=value). Its errors wrap ErrInvalidConfig.
+func (c MavenConfig) Validate() error {
+	for k := range c.Properties {
+		if k == "" || strings.ContainsAny(k, "= \t\n\r") {
+			return fmt.Errorf("%w: Maven property name %q", ErrInvalidConfig, k)
+		}
+	}
+	return nil
+}
+
 func (c MavenConfig) withDefaults() (MavenConfig, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
 	var err error
 	if c.CacheDir == "" {
 		if c.CacheDir, err = DefaultCacheDir(); err != nil {

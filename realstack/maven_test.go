@@ -1,6 +1,7 @@
 package realstack
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -91,5 +92,22 @@ func TestBuildProjectNeedsPOM(t *testing.T) {
 	_, err := BuildProject(t.Context(), fstest.MapFS{"src/A.java": {Data: []byte("class A {}")}}, MavenConfig{CacheDir: t.TempDir()})
 	if err == nil {
 		t.Fatal("BuildProject without pom.xml: no error")
+	}
+}
+
+// A property name that cannot be one -Dname=value is refused with
+// ErrInvalidConfig before Maven is looked for.
+func TestMavenConfigValidate(t *testing.T) {
+	for _, k := range []string{"", "a=b", "a b", "a\tb"} {
+		cfg := MavenConfig{Path: "/nonexistent/mvn", CacheDir: t.TempDir(), Properties: map[string]string{k: "1"}}
+		if err := cfg.Validate(); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("property %q: Validate %v, want ErrInvalidConfig", k, err)
+		}
+		if _, err := ResolveClasspath(context.Background(), []byte("<project/>"), cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("property %q: ResolveClasspath %v, want ErrInvalidConfig", k, err)
+		}
+	}
+	if err := (MavenConfig{Properties: map[string]string{"kafka.version": "4.4.0"}}).Validate(); err != nil {
+		t.Errorf("a valid property: %v", err)
 	}
 }

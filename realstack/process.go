@@ -63,6 +63,18 @@ type ProcessConfig struct {
 	StopGrace time.Duration
 }
 
+// Validate reports a config StartProcess refuses: Name or LogPath missing,
+// or a negative StopGrace. Its errors wrap ErrInvalidConfig.
+func (c ProcessConfig) Validate() error {
+	switch {
+	case c.Name == "" || c.LogPath == "":
+		return fmt.Errorf("%w: ProcessConfig needs Name and LogPath", ErrInvalidConfig)
+	case c.StopGrace < 0:
+		return fmt.Errorf("%w: %s: negative StopGrace %v", ErrInvalidConfig, c.Name, c.StopGrace)
+	}
+	return nil
+}
+
 // Process is a running (or exited) process started by StartProcess, in its
 // own process group, with the parent-death signal set to SIGKILL on Linux so
 // a dying test binary never leaves it behind. Safe for concurrent use.
@@ -135,8 +147,8 @@ func FindJava() (string, error) {
 // wait for it to serve. The process is not tied to any context: it runs
 // until Stop or Kill (or the death of the calling process, on Linux).
 func StartProcess(cfg ProcessConfig) (*Process, error) {
-	if cfg.Name == "" || cfg.LogPath == "" {
-		return nil, fmt.Errorf("realstack: ProcessConfig needs Name and LogPath")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Path == "" {
 		java, err := FindJava()

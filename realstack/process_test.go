@@ -202,3 +202,24 @@ func TestFindJavaPrefersJavaHome(t *testing.T) {
 		t.Fatalf("FindJava = %q, %v; want %q", got, err, java)
 	}
 }
+
+// StartProcess refuses a config Validate rejects, with ErrInvalidConfig,
+// before it starts anything.
+func TestProcessConfigValidate(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "p.log")
+	for _, c := range []ProcessConfig{
+		{LogPath: log},
+		{Name: "p"},
+		{Name: "p", LogPath: log, StopGrace: -time.Second},
+	} {
+		if err := c.Validate(); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%+v: Validate %v, want ErrInvalidConfig", c, err)
+		}
+		if p, err := StartProcess(c); !errors.Is(err, ErrInvalidConfig) || p != nil {
+			t.Errorf("%+v: StartProcess %v, want ErrInvalidConfig and no process", c, err)
+		}
+	}
+	if err := (ProcessConfig{Name: "p", LogPath: log}).Validate(); err != nil {
+		t.Errorf("a config with Name and LogPath: %v", err)
+	}
+}
