@@ -24,8 +24,9 @@ type BundleWorkload struct {
 	LatencyBudget time.Duration
 	// ElementBytes is the average serialized size of one output element of a
 	// bundle: the unit buffered into a checkpoint when the open bundle is
-	// not finished before the barrier. Zero means unknown.
-	ElementBytes int64
+	// not finished before the barrier. The zero Figure is unknown (not
+	// given); a known 0 is a real 0, elements that carry nothing.
+	ElementBytes Figure[int64]
 }
 
 // Validate reports a negative or non-finite figure as an error wrapping
@@ -36,7 +37,7 @@ func (w BundleWorkload) Validate() error {
 		return invalidInput("bundle workload: negative duration")
 	case w.Rate < 0 || math.IsNaN(w.Rate) || math.IsInf(w.Rate, 0):
 		return invalidInput("bundle workload: rate %v is not a finite non-negative number", w.Rate)
-	case w.ElementBytes < 0:
+	case negative(w.ElementBytes):
 		return invalidInput("bundle workload: negative ElementBytes")
 	}
 	return nil
@@ -66,15 +67,25 @@ type BundleTradeOff struct {
 	BarrierDelay time.Duration
 	// CheckpointBytes is the bundle output buffered into each checkpoint
 	// when the open bundle is not finished first: a full bundle's elements
-	// times ElementBytes, the worst case. Zero when bundles are finished
-	// first or the element size is unknown.
-	CheckpointBytes int64
+	// times ElementBytes, the worst case. A known 0 when bundles are
+	// finished first; unknown, for ElementBytes' reason, when the element
+	// size is.
+	CheckpointBytes Figure[int64]
 }
 
 // String renders the trade-off on one line.
 func (t BundleTradeOff) String() string {
 	return fmt.Sprintf("%.0f elements closed by %s after %v, overhead %.1f%%, utilization %.2f, latency +%v, barrier delay %v, buffered %s",
-		t.Elements, t.closedBy(), t.Open, 100*t.OverheadShare, t.Utilization, t.AddedLatency, t.BarrierDelay, FormatBytes(t.CheckpointBytes))
+		t.Elements, t.closedBy(), t.Open, 100*t.OverheadShare, t.Utilization, t.AddedLatency, t.BarrierDelay, formatFigureBytes(t.CheckpointBytes))
+}
+
+// formatFigureBytes renders a known size as FormatBytes does, else
+// "unknown (reason)".
+func formatFigureBytes(f Figure[int64]) string {
+	if b, ok := f.Value(); ok {
+		return FormatBytes(b)
+	}
+	return f.String()
 }
 
 func (t BundleTradeOff) closedBy() string {
@@ -115,10 +126,14 @@ func evaluateBundle(size int64, maxTime time.Duration, finish bool, w BundleWork
 	}
 	t.Utilization = w.Rate * (c + o/t.Elements)
 	t.AddedLatency = t.Open + w.BundleOverhead
-	if finish {
+	switch eb, ok := w.ElementBytes.Value(); {
+	case finish:
 		t.BarrierDelay = time.Duration(math.Round(t.Elements*float64(w.ElementCost))) + w.BundleOverhead
-	} else {
-		t.CheckpointBytes = int64(math.Ceil(t.Elements)) * w.ElementBytes
+		t.CheckpointBytes = Known[int64](0)
+	case ok:
+		t.CheckpointBytes = Known(saturatingMul(int64(math.Ceil(t.Elements)), eb))
+	default:
+		t.CheckpointBytes = Unknown[int64](w.ElementBytes.Reason())
 	}
 	return t
 }

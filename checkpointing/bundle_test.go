@@ -13,7 +13,7 @@ import (
 // kafkaEnrich is a typical bundling operator: 0.2 ms per element, 50 ms per
 // bundle to flush a batch, 180-byte output elements, 1000 elements/s.
 var kafkaEnrich = checkpointing.BundleWorkload{
-	ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond, ElementBytes: 180,
+	ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond, ElementBytes: checkpointing.Known[int64](180),
 }
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
@@ -24,6 +24,8 @@ func TestEvaluateBundle(t *testing.T) {
 	slow.Rate = 10
 	idle := w
 	idle.Rate = 0
+	unsized := w
+	unsized.ElementBytes = checkpointing.Figure[int64]{}
 	seed := checkpointing.Settings{MaxBundleSize: 10_000, MaxBundleTime: 10 * time.Second}
 	seedFinish := seed
 	seedFinish.FinishBundleBeforeCheckpointing = true
@@ -35,18 +37,21 @@ func TestEvaluateBundle(t *testing.T) {
 	}{
 		{"Beam defaults", checkpointing.Settings{}, w, checkpointing.BundleTradeOff{
 			Elements: 1000, ClosedBySize: true, Open: time.Second, OverheadShare: 0.2, Utilization: 0.25,
-			AddedLatency: 1050 * time.Millisecond, CheckpointBytes: 180_000}},
+			AddedLatency: 1050 * time.Millisecond, CheckpointBytes: checkpointing.Known[int64](180_000)}},
 		{"seed bundles", seed, w, checkpointing.BundleTradeOff{
 			Elements: 10_000, ClosedBySize: true, Open: 10 * time.Second, OverheadShare: 0.05 / 2.05, Utilization: 0.205,
-			AddedLatency: 10050 * time.Millisecond, CheckpointBytes: 1_800_000}},
+			AddedLatency: 10050 * time.Millisecond, CheckpointBytes: checkpointing.Known[int64](1_800_000)}},
 		{"seed bundles finished before checkpointing", seedFinish, w, checkpointing.BundleTradeOff{
 			Elements: 10_000, ClosedBySize: true, Open: 10 * time.Second, OverheadShare: 0.05 / 2.05, Utilization: 0.205,
-			AddedLatency: 10050 * time.Millisecond, BarrierDelay: 2050 * time.Millisecond}},
+			AddedLatency: 10050 * time.Millisecond, BarrierDelay: 2050 * time.Millisecond, CheckpointBytes: checkpointing.Known[int64](0)}},
+		{"element size not given", checkpointing.Settings{}, unsized, checkpointing.BundleTradeOff{
+			Elements: 1000, ClosedBySize: true, Open: time.Second, OverheadShare: 0.2, Utilization: 0.25,
+			AddedLatency: 1050 * time.Millisecond, CheckpointBytes: checkpointing.Unknown[int64](checkpointing.NotGiven)}},
 		{"slow input closes bundles on time", checkpointing.Settings{}, slow, checkpointing.BundleTradeOff{
 			Elements: 10, Open: time.Second, OverheadShare: 0.05 / 0.052, Utilization: 0.052,
-			AddedLatency: 1050 * time.Millisecond, CheckpointBytes: 1800}},
+			AddedLatency: 1050 * time.Millisecond, CheckpointBytes: checkpointing.Known[int64](1800)}},
 		{"idle", checkpointing.Settings{}, idle, checkpointing.BundleTradeOff{
-			Elements: 1, Open: time.Second, OverheadShare: 0.05 / 0.0502, AddedLatency: 1050 * time.Millisecond, CheckpointBytes: 180}},
+			Elements: 1, Open: time.Second, OverheadShare: 0.05 / 0.0502, AddedLatency: 1050 * time.Millisecond, CheckpointBytes: checkpointing.Known[int64](180)}},
 	}
 	for _, tc := range cases {
 		got, err := checkpointing.EvaluateBundle(tc.s, tc.w)
@@ -71,7 +76,7 @@ func TestEvaluateBundleErrors(t *testing.T) {
 		{"negative rate", checkpointing.Settings{}, checkpointing.BundleWorkload{Rate: -1}, checkpointing.ErrInvalidInput},
 		{"NaN rate", checkpointing.Settings{}, checkpointing.BundleWorkload{Rate: math.NaN()}, checkpointing.ErrInvalidInput},
 		{"negative cost", checkpointing.Settings{}, checkpointing.BundleWorkload{ElementCost: -1}, checkpointing.ErrInvalidInput},
-		{"negative size", checkpointing.Settings{}, checkpointing.BundleWorkload{ElementBytes: -1}, checkpointing.ErrInvalidInput},
+		{"negative size", checkpointing.Settings{}, checkpointing.BundleWorkload{ElementBytes: checkpointing.Known[int64](-1)}, checkpointing.ErrInvalidInput},
 		{"bad settings", checkpointing.Settings{MaxBundleSize: -5}, kafkaEnrich, checkpointing.ErrInvalidConfig},
 	}
 	for _, tc := range cases {
@@ -101,15 +106,21 @@ var bundlePolicyCases = []struct {
 		5000, 1950 * time.Millisecond, true, []string{"finished before checkpointing: 351 KB", "close on time with 1950 elements: overhead 11.4%"}},
 	{"high rate: bundles close on size within the target", with(func(w *checkpointing.BundleWorkload) { w.Rate = 4000 }),
 		5000, 1950 * time.Millisecond, true, []string{"finished before checkpointing: 900 KB"}},
-	{"small elements stay buffered", with(func(w *checkpointing.BundleWorkload) { w.Rate, w.ElementBytes = 4000, 20 }),
+	{"element size not given: not finished, and the plan says why", with(func(w *checkpointing.BundleWorkload) { w.ElementBytes = checkpointing.Figure[int64]{} }),
+		5000, 1950 * time.Millisecond, false, []string{"the element size is unknown (not given): what a checkpoint buffers cannot be bounded", "close on time with 1950 elements"}},
+	{"small elements stay buffered", with(func(w *checkpointing.BundleWorkload) { w.Rate, w.ElementBytes = 4000, checkpointing.Known[int64](20) }),
 		5000, 1950 * time.Millisecond, false, nil},
 	{"no per-bundle overhead: bundles of one", with(func(w *checkpointing.BundleWorkload) { w.BundleOverhead = 0 }),
 		1, 2 * time.Second, false, nil},
-	{"free elements: the largest bundles", with(func(w *checkpointing.BundleWorkload) { w.ElementCost, w.ElementBytes = 0, 0 }),
+	{"free elements: the largest bundles", with(func(w *checkpointing.BundleWorkload) {
+		w.ElementCost, w.ElementBytes = 0, checkpointing.Known[int64](0)
+	}),
 		100_000, 1950 * time.Millisecond, false, []string{"overhead 100.0%"}},
-	{"overloaded", with(func(w *checkpointing.BundleWorkload) { w.Rate, w.ElementBytes = 10_000, 0 }),
+	{"overloaded", with(func(w *checkpointing.BundleWorkload) { w.Rate, w.ElementBytes = 10_000, checkpointing.Known[int64](0) }),
 		5000, 1950 * time.Millisecond, false, []string{"utilization 2.10"}},
-	{"budget below the overhead", with(func(w *checkpointing.BundleWorkload) { w.LatencyBudget, w.ElementBytes = 40*time.Millisecond, 0 }),
+	{"budget below the overhead", with(func(w *checkpointing.BundleWorkload) {
+		w.LatencyBudget, w.ElementBytes = 40*time.Millisecond, checkpointing.Known[int64](0)
+	}),
 		5000, time.Millisecond, false, []string{"does not cover the per-bundle overhead", "close on time", "cannot keep up"}},
 }
 

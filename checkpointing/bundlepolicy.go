@@ -64,6 +64,9 @@ func (c DefaultBundlePolicyConfig) withDefaults() DefaultBundlePolicyConfig {
 //	time    = latencyBudget - overhead, in whole milliseconds (at least 1 ms)
 //	finish  = size-or-time-bounded bundle * elementBytes > MaxCheckpointBytes
 //
+// With the element size unknown the bound cannot be checked: bundles are
+// not finished first, and the plan's notes say so.
+//
 // Smaller bundles mean less latency and less to buffer or finish at a
 // barrier; larger ones amortise the overhead. When the rate is too low to
 // fill that size within the time, bundles close on time with a higher
@@ -100,9 +103,12 @@ func (p *DefaultBundlePolicy) Choose(w BundleWorkload) (BundlePlan, error) {
 	}
 	plan.MaxSize = p.size(w)
 	plan.TradeOff = evaluateBundle(plan.MaxSize, plan.MaxTime, false, w)
-	if plan.TradeOff.CheckpointBytes > p.cfg.MaxCheckpointBytes {
+	if !plan.TradeOff.CheckpointBytes.Known() {
+		plan.Notes = append(plan.Notes, fmt.Sprintf("the element size is %s: what a checkpoint buffers cannot be bounded by MaxCheckpointBytes, so bundles are not finished before checkpointing; give ElementBytes",
+			plan.TradeOff.CheckpointBytes))
+	}
+	if buffered, ok := plan.TradeOff.CheckpointBytes.Value(); ok && buffered > p.cfg.MaxCheckpointBytes {
 		plan.FinishBundleBeforeCheckpointing = true
-		buffered := plan.TradeOff.CheckpointBytes
 		plan.TradeOff = evaluateBundle(plan.MaxSize, plan.MaxTime, true, w)
 		plan.Notes = append(plan.Notes, fmt.Sprintf("bundles are finished before checkpointing: %s of output would be buffered per checkpoint, the barrier waits up to %v instead",
 			FormatBytes(buffered), plan.TradeOff.BarrierDelay))

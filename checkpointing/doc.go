@@ -87,8 +87,9 @@
 // # Unknown figures
 //
 // A figure nobody measured is unknown with a reason, never a 0 that reads
-// as a measurement: Durations' percentiles and Facts' Alignment,
-// ElementBytes and Backpressured are Figures, known (a 0 s alignment, a
+// as a measurement: Durations' percentiles, Facts' Alignment, ElementBytes
+// and Backpressured, and the bundles' BundleWorkload.ElementBytes and
+// BundleTradeOff.CheckpointBytes are Figures, known (a 0 s alignment, a
 // 0 ms checkpoint, not backpressured are known values) or unknown with a
 // Reason (NotGiven for the zero Figure, NoCompletedCheckpoints,
 // NotReported, InvalidValue, ReadFailed). A rule that needs an unknown

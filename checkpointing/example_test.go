@@ -113,7 +113,7 @@ func ExampleParseFlinkConfig() {
 func ExampleDefaultBundlePolicy() {
 	w := checkpointing.BundleWorkload{
 		ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond,
-		LatencyBudget: 2 * time.Second, ElementBytes: 180,
+		LatencyBudget: 2 * time.Second, ElementBytes: checkpointing.Known[int64](180),
 	}
 	p, err := checkpointing.NewDefaultBundlePolicy(checkpointing.DefaultBundlePolicyConfig{})
 	if err != nil {
@@ -130,8 +130,9 @@ func ExampleDefaultBundlePolicy() {
 			log.Fatal(err)
 		}
 		t := plan.TradeOff
+		buffered, _ := t.CheckpointBytes.Value() // known: ElementBytes is
 		fmt.Printf("%-11s %5d/%-6v overhead %4.1f%%  latency +%-6v barrier +%-6v buffered %s\n", c.name, plan.MaxSize, plan.MaxTime,
-			100*t.OverheadShare, t.AddedLatency, t.BarrierDelay, checkpointing.FormatBytes(t.CheckpointBytes))
+			100*t.OverheadShare, t.AddedLatency, t.BarrierDelay, checkpointing.FormatBytes(buffered))
 	}
 	// Output:
 	// beam         1000/1s     overhead 20.0%  latency +1.05s  barrier +0s     buffered 180 KB

@@ -13,10 +13,10 @@ import (
 // BundleWorkloads are the valid workloads RunBundlePolicy tries.
 func BundleWorkloads() []checkpointing.BundleWorkload {
 	return []checkpointing.BundleWorkload{
-		{ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond, LatencyBudget: 2 * time.Second, ElementBytes: 180},
+		{ElementCost: 200 * time.Microsecond, Rate: 1000, BundleOverhead: 50 * time.Millisecond, LatencyBudget: 2 * time.Second, ElementBytes: checkpointing.Known[int64](180)},
 		{ElementCost: time.Millisecond, Rate: 10, LatencyBudget: 500 * time.Millisecond},
 		{Rate: 0, BundleOverhead: 5 * time.Millisecond, LatencyBudget: time.Second},
-		{ElementCost: 10 * time.Microsecond, Rate: 200_000, BundleOverhead: 100 * time.Millisecond, LatencyBudget: 10 * time.Second, ElementBytes: 1000},
+		{ElementCost: 10 * time.Microsecond, Rate: 200_000, BundleOverhead: 100 * time.Millisecond, LatencyBudget: 10 * time.Second, ElementBytes: checkpointing.Known[int64](1000)},
 		{ElementCost: time.Millisecond, Rate: 5000, BundleOverhead: time.Second, LatencyBudget: 100 * time.Millisecond},
 	}
 }
