@@ -68,7 +68,8 @@ type Vertex struct {
 // Source is what a source vertex knows about the Kafka partitions it
 // reads.
 type Source struct {
-	// Partitions is how many Kafka partitions it reads; 0 when unknown.
+	// Partitions is how many Kafka partitions it reads; 0 when unknown (a
+	// source reads at least one, so 0 is never a count read as one).
 	Partitions int
 	// Backlog is the records waiting in Kafka (pendingRecords, or a
 	// backlog.Source's total).
