@@ -632,8 +632,8 @@ func (r *rcRun) reportCalibration(w func(string, ...any)) {
 	w("\n## For autoscale/sim's restart model\n\n")
 	w("`sim.Config.InPlaceDowntime` plus `Restarts.PerChangedVertex` per changed vertex (jittered by `Restarts.Jitter`) is the time "+
 		"the job processes nothing; here that is the request to the first record out: %.1f s median, %.1f-%.1f s over the %d changes "+
-		"(one vertex changed each time; the adaptive scheduler cancels and redeploys every task of the job whatever changes, so the time "+
-		"follows the tasks deployed more than the vertices changed). Proposed: `InPlaceDowntime` %.0f s, `PerChangedVertex` negative "+
+		"(one vertex changed each time; the adaptive scheduler cancels and redeploys every task of the job whatever changes, and "+
+		"between 3 and 9 tasks the time did not grow with them either). Proposed: `InPlaceDowntime` %.0f s, `PerChangedVertex` negative "+
 		"(none: not separable from the base here), `Jitter` %.2f (the largest deviation from the median, %.0f%%).\n\n",
 		med, slices.Min(out), slices.Max(out), len(out), math.Max(1, math.Round(med)), math.Ceil(100*slices.Max(jitter))/100, 100*slices.Max(jitter))
 	w("`Restarts.WarmUp` and `WarmUpFrom`: the output came back at %.0f%% (median) of the new steady rate in its first second and "+
@@ -653,8 +653,8 @@ func (r *rcRun) reportCalibration(w func(string, ...any)) {
 	w("\nWhat `autoscale/sim` took from this (see `realism.go`): nothing changed yet. These figures are the floor, a job of a few MB " +
 		"of state whose cost is a park, on one local TaskManager; the simulator's defaults (30 s in place, 1 s per changed vertex, " +
 		"a 30 s warm-up from half capacity) stand for production jobs on Kubernetes and stay, being no kinder than this floor. The " +
-		"measurement does change the model's shape: the downtime follows the tasks redeployed (all of them), not the vertices " +
-		"changed (not modelled yet), and checkpoints under backpressure complete late, so a restart replays more than one interval " +
+		"measurement does question the model's shape: the downtime did not depend on the vertices changed (the adaptive " +
+		"scheduler redeploys every task; not modelled yet), and checkpoints under backpressure complete late, so a restart replays more than one interval " +
 		"(modelled since: the simulator's checkpoints wait for their barrier).\n")
 }
 

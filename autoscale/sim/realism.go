@@ -24,9 +24,11 @@ import (
 // aligned checkpoint completes seconds after its trigger (5-7 s at a 2 s
 // interval), so a restart replays more than one interval: the simulator
 // now completes a checkpoint only once its barrier has passed the
-// buffered records (Sim's checkpoint). Not modelled yet: the downtime
-// follows the tasks redeployed (the adaptive scheduler redeploys every
-// task), not the vertices changed.
+// buffered records (Sim's checkpoint). Not modelled yet: the downtime did
+// not depend on the vertices changed (the adaptive scheduler redeploys
+// every task), nor, between 3 and 9 tasks, on the tasks; PerChangedVertex
+// stands for larger jobs, where redeploying and restoring more tasks is
+// expected to cost more, and is a placeholder until such a job is measured.
 const (
 	// UncalibratedPerChangedVertex is Restarts.PerChangedVertex's default.
 	UncalibratedPerChangedVertex = time.Second
