@@ -521,11 +521,7 @@ func TestFlinktestFidelity(t *testing.T) {
 			defer cancel()
 			f := realstack.StartFlink(t, realstack.FlinkConfig{
 				Version: ver, TaskManagers: 2, Slots: 4, MetricsFetchInterval: 500 * time.Millisecond,
-				Config: map[string]string{
-					"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s", // 1.x
-					"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 s", // 2.x
-					"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-				},
+				Config: realtest.RescaleAtOnce(),
 			})
 			c, err := flinkapi.New(flinkapi.Config{BaseURL: f.URL()})
 			if err != nil {

@@ -69,11 +69,7 @@ func TestRealFlink(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			f := realstack.StartFlink(t, realstack.FlinkConfig{
 				Version: v, TaskManagers: 2, Slots: 2, MetricsFetchInterval: 500 * time.Millisecond,
-				Config: map[string]string{
-					"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s", // 1.x
-					"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 s", // 2.x
-					"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-				},
+				Config: realtest.RescaleAtOnce(),
 			})
 			rec := &exchangeRecorder{}
 			c, val := realClient(t, f, rec)

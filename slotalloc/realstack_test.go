@@ -101,11 +101,7 @@ func runRealCase(t *testing.T, k *realstack.Kafka, rc realCase) []realPhase {
 	f := realstack.StartFlink(t, realstack.FlinkConfig{
 		Version: rc.version, TaskManagers: realTaskManagers, Slots: realSlots, LoadBalanceMode: rc.mode,
 		MetricsFetchInterval: 500 * time.Millisecond,
-		Config: map[string]string{
-			"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s", // 1.x
-			"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 s", // 2.x
-			"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-		},
+		Config:               realtest.RescaleAtOnce(),
 	})
 	t.Logf("%s: cluster ready in %v", f.Version(), f.StartupTime().Round(time.Millisecond))
 	c, err := flinkapi.New(flinkapi.Config{BaseURL: f.URL()})

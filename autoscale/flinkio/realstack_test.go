@@ -83,10 +83,7 @@ func TestRealRescaleCost(t *testing.T) {
 	k := realstack.StartKafka(t, realstack.KafkaConfig{})
 	f := realstack.StartFlink(t, realstack.FlinkConfig{
 		Version: "1.20", TaskManagers: 1, Slots: 8, MetricsFetchInterval: 500 * time.Millisecond,
-		Config: map[string]string{
-			"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s",
-			"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-		},
+		Config: realtest.RescaleAtOnce(),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()

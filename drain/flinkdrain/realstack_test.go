@@ -77,10 +77,7 @@ func TestRealDrain(t *testing.T) {
 	k := realstack.StartKafka(t, realstack.KafkaConfig{})
 	f := realstack.StartFlink(t, realstack.FlinkConfig{
 		Version: "1.20", TaskManagers: 1, Slots: 3, MetricsFetchInterval: 500 * time.Millisecond,
-		Config: map[string]string{
-			"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s",
-			"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-		},
+		Config: realtest.RescaleAtOnce(),
 	})
 	c, err := flinkapi.New(flinkapi.Config{BaseURL: f.URL()})
 	if err != nil {

@@ -83,10 +83,7 @@ func TestRealStackAutopilot(t *testing.T) {
 	k := realstack.StartKafka(t, realstack.KafkaConfig{})
 	f := realstack.StartFlink(t, realstack.FlinkConfig{
 		Version: "1.20", TaskManagers: 2, Slots: 4, MetricsFetchInterval: 500 * time.Millisecond,
-		Config: map[string]string{
-			"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s", // 1.x
-			"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
-		},
+		Config: realtest.RescaleAtOnce(),
 	})
 	started := time.Since(began)
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)

@@ -54,6 +54,19 @@ func Until(ctx context.Context, t testing.TB, what string, timeout time.Duration
 	})
 }
 
+// RescaleAtOnce is the Flink configuration under which the adaptive
+// scheduler applies new resource requirements as soon as the slots are
+// there: no minimum interval between rescales (1.x), no cooldown (2.x; each
+// line ignores the other's key) and a 1 s resource stabilization. A fresh
+// map on every call.
+func RescaleAtOnce() map[string]string {
+	return map[string]string{
+		"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 s",
+		"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 s",
+		"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
+	}
+}
+
 // Running returns nil when the job and every subtask of every vertex are
 // RUNNING, each vertex at its parallelism in targets where targets names
 // it; otherwise an error saying what is not.
@@ -152,8 +165,13 @@ func (o *Offsets) Ends(topic string) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return o.ends(topic, ps)
+}
+
+func (o *Offsets) ends(topic string, ps []int32) ([]int64, error) {
 	out := make([]int64, len(ps))
 	for _, p := range ps {
+		var err error
 		if out[p], err = o.client.GetOffset(topic, p, sarama.OffsetNewest); err != nil {
 			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
 		}
@@ -169,6 +187,10 @@ func (o *Offsets) Committed(group, topic string) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	return o.committed(group, topic, ps)
+}
+
+func (o *Offsets) committed(group, topic string, ps []int32) ([]int64, error) {
 	resp, err := o.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: ps})
 	if err != nil {
 		return nil, err
@@ -187,11 +209,15 @@ func (o *Offsets) Committed(group, topic string) ([]int64, error) {
 // Lag returns the group's lag on topic: end minus committed offsets,
 // summed over the partitions, and the end offsets' sum.
 func (o *Offsets) Lag(group, topic string) (lag, end int64, err error) {
-	ends, err := o.Ends(topic)
+	ps, err := o.partitions(topic)
 	if err != nil {
 		return 0, 0, err
 	}
-	comm, err := o.Committed(group, topic)
+	ends, err := o.ends(topic, ps)
+	if err != nil {
+		return 0, 0, err
+	}
+	comm, err := o.committed(group, topic, ps)
 	if err != nil {
 		return 0, 0, err
 	}
