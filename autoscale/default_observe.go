@@ -12,7 +12,8 @@ import (
 type figs struct {
 	in, out, busy, bp, backlog, lag float64
 	// rate is the records-in rate over the window that ended with these
-	// figures, NaN when unknown.
+	// figures (dwindow.counterRate, set once per observation), NaN when
+	// unknown.
 	rate float64
 }
 
@@ -144,7 +145,7 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 	sv := srcView{arrival: math.NaN(), backlog: cur.backlog, lag: cur.lag, grow: math.NaN()}
 	if v.Source == nil {
 		sv.backlog, sv.lag = 0, 0
-		sv.arrival = w.counterRate(v.ID, cur.in)
+		sv.arrival = cur.rate
 		_, dt, _ := w.span(v.ID)
 		switch {
 		case !math.IsNaN(sv.arrival):
@@ -163,7 +164,7 @@ func (d *Default) arrival(v Vertex, cur figs, w dwindow) srcView {
 		return sv
 	}
 	if _, dt, sinceRestart := w.span(v.ID); !sinceRestart {
-		in, grow := w.counterRate(v.ID, cur.in), w.rate(v.ID, cur.backlog, figBacklog)
+		in, grow := cur.rate, w.rate(v.ID, cur.backlog, figBacklog)
 		sv.grow = grow
 		if a := max(0, in+grow); !math.IsNaN(in + grow) {
 			sv.arrival, sv.how = a, fmt.Sprintf("%s rec/s read plus %s rec/s of backlog growth over the last %s", num(in), num(grow), dur(dt))
@@ -260,7 +261,7 @@ func waits(lag, backlog, rate float64) float64 {
 // After a scale-up of v, the first measurement at its new parallelism
 // tells whether the scale-up raised its capacity (see effective).
 func (d *Default) measure(v Vertex, keyed bool, cur figs, w dwindow, sources []string, now map[string]*srcView) {
-	rate := w.counterRate(v.ID, cur.in)
+	rate := cur.rate
 	if _, dt, _ := w.span(v.ID); math.IsNaN(rate) || rate <= 0 || dt < d.o.refresh.Seconds() {
 		return
 	}

@@ -330,35 +330,24 @@ func (s *Sim) completeCheckpoint() {
 // vertex, as records move one vertex per tick; the longest path counts.
 func (s *Sim) barrierDelay() time.Duration {
 	at := make([]float64, len(s.vs)) // seconds until the barrier has passed vertex i
-	done := make([]bool, len(s.vs))
-	var reach func(i int) float64
-	reach = func(i int) float64 {
-		if done[i] {
-			return at[i]
-		}
-		done[i] = true
-		in := 0.0
-		for _, u := range s.topo.ins[i] {
-			in = max(in, reach(u))
-		}
-		v := &s.vs[i]
-		wait := 0.0
-		if v.src == nil {
-			wait = s.tick.Seconds()
-			rate := v.rate
-			if rate <= 0 { // nothing taken in last tick (the first after a start): its capacity
-				rate = v.capacity
-			}
-			if v.buf > 0 && rate > 0 {
-				wait += v.buf / rate
-			}
-		}
-		at[i] = in + wait
-		return at[i]
-	}
 	worst := 0.0
-	for i := range s.vs {
-		worst = max(worst, reach(i))
+	for i := range s.vs { // in topological order: inputs first
+		v := &s.vs[i]
+		if v.src != nil {
+			continue // the barrier starts here
+		}
+		rate := v.rate
+		if rate <= 0 { // nothing taken in last tick (the first after a start): its capacity
+			rate = v.capacity
+		}
+		for _, u := range s.topo.ins[i] {
+			at[i] = max(at[i], at[u])
+		}
+		at[i] += s.tick.Seconds()
+		if v.buf > 0 && rate > 0 {
+			at[i] += v.buf / rate
+		}
+		worst = max(worst, at[i])
 	}
 	return time.Duration(min(worst, 2*checkpointTimeout.Seconds()) * float64(time.Second))
 }
