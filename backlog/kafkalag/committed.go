@@ -2,6 +2,7 @@ package kafkalag
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,6 +87,9 @@ func (l *Lag) fetchCommits(ctx context.Context, group string) commits {
 		l.cfg.Logger.Debug("kafkalag: OffsetFetch failed, retrying", "group", group, "attempt", attempt+1, "err", err)
 	}
 	l.cfg.Logger.Warn("kafkalag: cannot read committed offsets", "group", group, "err", err)
+	if errors.Is(err, errVanished) {
+		l.forget(group)
+	}
 	return commits{err: fmt.Errorf("after %d retries: %w", l.cfg.Retries, err)}
 }
 
@@ -104,11 +108,11 @@ func (l *Lag) offsetFetch(ctx context.Context, group string) (commits, bool, err
 	}
 	switch gerr := resp.GroupError(); gerr {
 	case sarama.ErrNoError:
-		return parseCommits(resp, group), false, nil
+		return l.vanished(group, coord.ID(), parseCommits(resp, group))
 	case sarama.ErrGroupIDNotFound:
 		// kfake's answer for a group that never committed, where Kafka
 		// answers no offsets: both mean nothing committed.
-		return commits{}, false, nil
+		return l.vanished(group, coord.ID(), commits{})
 	case sarama.ErrNotCoordinatorForConsumer, sarama.ErrConsumerCoordinatorNotAvailable:
 		l.refreshCoordinator(ctx, group)
 		return commits{}, true, fmt.Errorf("coordinator %d: %w", coord.ID(), gerr)
@@ -117,6 +121,44 @@ func (l *Lag) offsetFetch(ctx context.Context, group string) (commits, bool, err
 	default:
 		return commits{}, false, fmt.Errorf("coordinator %d: %w", coord.ID(), gerr)
 	}
+}
+
+// errVanished is offsetFetch's error for committed offsets that a new
+// coordinator does not have (yet).
+var errVanished = errors.New("answers no committed offsets where the group's previous coordinator had some (the group still loading after a failover?)")
+
+// vanished checks an answer of coordinator coord for group against the
+// last answer with offsets. Kafka keeps committed offsets across a
+// coordinator failover, but the new coordinator of a group can answer none
+// while it loads the group (measured on Kafka 4.4 with three brokers: the
+// answer came between the old coordinator's fencing and the end of the new
+// one's 14 ms load): read as they are, every partition's lag would become
+// that of a group that never committed. So an empty answer from another
+// coordinator than the last to answer with offsets is retried, and reported
+// unknown if the retries end the same; the memory is dropped then, so a
+// group whose offsets were really deleted reads as such from the next
+// evaluation.
+func (l *Lag) vanished(group string, coord int32, c commits) (commits, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(c.topics()) > 0 {
+		if l.answered == nil {
+			l.answered = map[string]int32{}
+		}
+		l.answered[group] = coord
+		return c, false, nil
+	}
+	if prev, ok := l.answered[group]; ok && prev != coord {
+		return commits{}, true, fmt.Errorf("coordinator %d %w", coord, errVanished)
+	}
+	return c, false, nil
+}
+
+// forget drops what vanished remembers of group.
+func (l *Lag) forget(group string) {
+	l.mu.Lock()
+	delete(l.answered, group)
+	l.mu.Unlock()
 }
 
 // refreshCoordinator makes sarama look the coordinator up again (one

@@ -26,6 +26,9 @@ type Lag struct {
 	mu     sync.Mutex
 	closed bool
 	cursor int // round robin position of size sampling
+	// answered is, per group, the coordinator that last answered with
+	// committed offsets (see offsetFetch).
+	answered map[string]int32
 }
 
 var _ backlog.Source = (*Lag)(nil)
