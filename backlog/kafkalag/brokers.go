@@ -55,6 +55,7 @@ func (c *busy) get(b *sarama.Broker) int {
 // flight on b until sarama returns, even after ctx is done.
 func request[T any](ctx context.Context, l *Lag, b *sarama.Broker, f func() (T, error)) (T, error) {
 	return call(ctx, func() (T, error) {
+		countRequest(ctx)
 		l.busy.add(b, 1)
 		defer l.busy.add(b, -1)
 		return f()

@@ -132,6 +132,13 @@ type Config struct {
 	// Logger receives debug logs of retries and warnings of failures.
 	// Default: nil, logs are discarded.
 	Logger *slog.Logger
+	// OnEvaluation, if set, is called once after every evaluation (each
+	// Backlog, Backlogs, or Group source's Backlog call), from the
+	// goroutine that made it, with the groups evaluated, the requests sent,
+	// the wall time taken and the error returned; package metrics turns it
+	// into Prometheus metrics. It must be fast and safe for concurrent use.
+	// Default: none.
+	OnEvaluation func(Evaluation)
 }
 
 // Validate reports whether the Config is usable, wrapping ErrInvalidConfig

@@ -38,6 +38,7 @@ func TestConfigDefaults(t *testing.T) {
 		{Field: "SampleBytes", Doc: "DefaultSampleBytes (64 KiB)", Got: l.cfg.SampleBytes, Want: int32(64 << 10)},
 		{Field: "Clock", Doc: "the system clock", Got: l.cfg.Clock, Want: clock.Clock(clock.System{})},
 		{Field: "Logger", Doc: "nil, logs are discarded", Got: l.cfg.Logger.Enabled(context.Background(), slog.LevelError), Want: false},
+		{Field: "OnEvaluation", Doc: "none", Got: l.cfg.OnEvaluation == nil, Want: true},
 	}, docdefaults.EveryField())
 	docdefaults.Check(t, ".", "Group", []docdefaults.Row{
 		{Field: "Name", Got: l.cfg.Groups[0].Name, Want: "g"}, // required

@@ -53,6 +53,10 @@
 // OffsetFetches when every group lists its topics, after them when topics
 // are discovered from the commits.
 //
+// Config.OnEvaluation reports each evaluation as it ends: its groups, the
+// requests it sent (Evaluation.Requests), its wall time and its error;
+// package metrics exports them to Prometheus.
+//
 // So a warm evaluation of g groups on b brokers costs 1 + g + 2b requests
 // however many partitions there are: 8 for one group on 3 brokers
 // (BenchmarkKafkaLag10k: 10,000 partitions in that many requests, against

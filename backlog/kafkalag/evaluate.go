@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/flinkscale/flinkscale/backlog"
 )
@@ -19,7 +21,19 @@ type reading struct {
 // which ends with ctx or after Config.Timeout; what is not answered by
 // then is unknown (backlog.TimedOut), and the snapshots are returned with
 // what was read. Only ctx's end, or nothing read at all, is an error.
-func (l *Lag) evaluate(ctx context.Context, groups []Group) ([]backlog.Snapshot, error) {
+func (l *Lag) evaluate(ctx context.Context, groups []Group) (snaps []backlog.Snapshot, err error) {
+	if l.cfg.OnEvaluation != nil {
+		start := time.Now()
+		n := new(atomic.Int64)
+		ctx = context.WithValue(ctx, requestsKey{}, n)
+		defer func() {
+			names := make([]string, len(groups))
+			for i, g := range groups {
+				names[i] = g.Name
+			}
+			l.cfg.OnEvaluation(Evaluation{Groups: names, Requests: int(n.Load()), Duration: time.Since(start), Err: err})
+		}()
+	}
 	if l.isClosed() {
 		return nil, ErrClosed
 	}

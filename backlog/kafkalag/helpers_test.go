@@ -140,7 +140,7 @@ func (c *testCluster) newLag(cfg Config) *Lag {
 }
 
 // keys are the request kinds an evaluation sends.
-var keys = []kmsg.Key{kmsg.Metadata, kmsg.OffsetFetch, kmsg.ListOffsets, kmsg.FindCoordinator, kmsg.Fetch}
+var keys = []kmsg.Key{kmsg.Metadata, kmsg.OffsetFetch, kmsg.ListOffsets, kmsg.FindCoordinator, kmsg.Fetch, kmsg.DescribeGroups}
 
 // counter counts requests per kind and per broker with observing faults.
 type counter struct {
