@@ -56,6 +56,13 @@ func (d *Default) choose(now, t time.Time, obs Observation, pipes []*pipeline, p
 			dec.Unsized[v.ID] = why
 		}
 	}
+	dec.Capacity = make(map[string]Value, len(obs.Vertices))
+	for _, v := range obs.Vertices {
+		dec.Capacity[v.ID] = MissingBecause("its capacity has not been measured yet")
+		if c := plans[v.ID].capNow; !math.IsNaN(c) && !math.IsInf(c, 0) {
+			dec.Capacity[v.ID] = Of(c)
+		}
+	}
 	var moves []string
 	for _, v := range obs.Vertices {
 		target := v.Parallelism

@@ -295,3 +295,42 @@ func TestDefaultScenarios(t *testing.T) {
 		})
 	}
 }
+
+// TestDecisionCapacity checks that both policies report each vertex's
+// capacity at its current parallelism as the model has it, once measured
+// (a busy job: 3,800 rec/s on 4 and 4 subtasks of 1,000 rec/s), and say
+// why before.
+func TestDecisionCapacity(t *testing.T) {
+	m := model{perSub: []float64{1000, 1000}, arrival: constantRate(3800)}
+	policies := map[string]autoscale.Policy{
+		"default":  newDefault(t, autoscale.DefaultConfig{}),
+		"operator": mustOperator(t),
+	}
+	for name, p := range policies {
+		t.Run(name, func(t *testing.T) {
+			results := m.run(t, p, []int{4, 4}, 20*time.Minute)
+			if r := results[1]; r.d.Capacity != nil {
+				if c, ok := r.d.Capacity["v0"].Get(); ok {
+					t.Errorf("minute 1: v0's capacity %v known from one observation", c)
+				}
+			}
+			last := results[20]
+			for i, id := range []string{"v0", "v1"} {
+				c, ok := last.d.Capacity[id].Get()
+				want := m.capacity(i, last.obs.Vertices[i].Parallelism)
+				if !ok || math.Abs(c-want) > 0.05*want {
+					t.Errorf("minute 20: %s's capacity %v (%s), the model's %v", id, c, last.d.Capacity[id].Reason(), want)
+				}
+			}
+		})
+	}
+}
+
+func mustOperator(t *testing.T) autoscale.Policy {
+	t.Helper()
+	p, err := autoscale.NewOperatorCompatible(autoscale.OperatorCompatibleConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -216,10 +216,11 @@ func (p *OperatorCompatible) execute(now time.Time, obs Observation) Decision {
 	if je.fatal != "" {
 		return Keep(now, obs, "operator: "+je.fatal)
 	}
-	d := Decision{Time: now, Targets: map[string]int{}, Reasons: map[string]string{}}
+	d := Decision{Time: now, Targets: map[string]int{}, Reasons: map[string]string{}, Capacity: map[string]Value{}}
 	var changes []string
 	outside := false
 	for _, v := range obs.Vertices {
+		d.Capacity[v.ID] = je.vertices[v.ID].capacity()
 		out := p.vertexOutcome(now, obs, v, je.vertices[v.ID])
 		d.Targets[v.ID], d.Reasons[v.ID] = out.target, out.text
 		if out.target != v.Parallelism {

@@ -23,6 +23,19 @@ type vertexEval struct {
 	upThreshold, downThreshold float64
 }
 
+// capacity is the true processing rate as a Decision's Capacity: missing
+// when the window gave none, or when nothing came in (the busy-time rate
+// is then unbounded).
+func (ev *vertexEval) capacity() Value {
+	switch {
+	case math.IsNaN(ev.tpr):
+		return MissingBecause("the window gave no true processing rate")
+	case math.IsInf(ev.tpr, 0):
+		return MissingBecause("nothing came in over the window, so its true processing rate is unbounded")
+	}
+	return Of(ev.tpr)
+}
+
 // jobEval is the evaluation of the whole job.
 type jobEval struct {
 	vertices map[string]*vertexEval

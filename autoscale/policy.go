@@ -57,6 +57,12 @@ type Decision struct {
 	// rescale for another; a program shows these before saying the job
 	// keeps up. Nil when every vertex was sized.
 	Unsized map[string]string
+	// Capacity holds, per vertex, the records per second the policy
+	// estimates the vertex processes at its current parallelism when fully
+	// busy (Default's measured capacity, OperatorCompatible's true
+	// processing rate): a missing Value, with the reason, when it has not
+	// been measured. Nil when the policy estimates none.
+	Capacity map[string]Value
 	// Slots is the number of slots the targets need: per slot-sharing group
 	// the largest target, summed over groups.
 	Slots int

@@ -110,6 +110,20 @@ func checkDecision(t *testing.T, obs autoscale.Observation, d autoscale.Decision
 			t.Fatalf("%s: source %s raised from %d to %d, above its %d partitions", at, v.ID, v.Parallelism, target, v.Source.Partitions)
 		}
 	}
+	if d.Capacity != nil {
+		for _, v := range obs.Vertices {
+			c, ok := d.Capacity[v.ID]
+			x, known := c.Get()
+			switch {
+			case !ok:
+				t.Fatalf("%s: Capacity set but has no entry for %s", at, v.ID)
+			case !known && c.Reason() == "":
+				t.Fatalf("%s: %s's capacity is missing without a reason", at, v.ID)
+			case known && !(x > 0):
+				t.Fatalf("%s: %s's capacity is %v rec/s", at, v.ID, x)
+			}
+		}
+	}
 	sized := d
 	sized.Size(obs)
 	if sized.Slots != d.Slots || sized.TaskManagers != d.TaskManagers {
