@@ -89,15 +89,15 @@ type VertexMetricsResult struct {
 // restarted) is listed again on every call until it does.
 func (c *Client) VertexMetrics(ctx context.Context, job JobID, vertex VertexID, q MetricsQuery) (VertexMetricsResult, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
-		return VertexMetricsResult{}, err
+		return VertexMetricsResult{}, c.refuse(http.MethodGet, routeSubtaskMetrics, err)
 	}
 	names, err := cleanNames(q.Names)
 	if err != nil {
-		return VertexMetricsResult{}, err
+		return VertexMetricsResult{}, c.refuse(http.MethodGet, routeSubtaskMetrics, err)
 	}
 	query, err := aggregationQuery(q)
 	if err != nil {
-		return VertexMetricsResult{}, err
+		return VertexMetricsResult{}, c.refuse(http.MethodGet, routeSubtaskMetrics, err)
 	}
 	known, fresh, err := c.vertexNames(ctx, job, vertex, false)
 	if err != nil {
@@ -141,7 +141,7 @@ func (c *Client) aggregate(ctx context.Context, job JobID, vertex VertexID, name
 	}
 	var out []AggregatedMetric
 	path := vertexPath(job, vertex) + "/subtasks/metrics"
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, query: q, out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeSubtaskMetrics, path: path, query: q, out: &out}); err != nil {
 		return VertexMetricsResult{}, nil, err
 	}
 	for _, m := range out {
@@ -175,7 +175,7 @@ func (m *AggregatedMetric) UnmarshalJSON(b []byte) error {
 // costs one call per vertex once warm.
 func (c *Client) VertexMetricNames(ctx context.Context, job JobID, vertex VertexID) ([]string, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
-		return nil, err
+		return nil, c.refuse(http.MethodGet, routeSubtaskMetrics, err)
 	}
 	known, _, err := c.vertexNames(ctx, job, vertex, false)
 	if err != nil {
@@ -207,7 +207,7 @@ func (c *Client) vertexNames(ctx context.Context, job JobID, vertex VertexID, re
 	// ctx ends (or the Client is closed); each caller returns as soon as
 	// its own ctx ends.
 	set, err := c.nameGroup.do(ctx, string(job)+"/"+string(vertex), func(ctx context.Context) (map[string]struct{}, error) {
-		list, err := c.metricNames(ctx, vertexPath(job, vertex)+"/subtasks/metrics")
+		list, err := c.metricNames(ctx, routeSubtaskMetrics, vertexPath(job, vertex)+"/subtasks/metrics")
 		if err != nil {
 			return nil, err
 		}

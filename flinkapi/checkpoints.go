@@ -118,10 +118,10 @@ type RestoredCheckpoint struct {
 // not completed its first checkpoint yet.
 func (c *Client) Checkpoints(ctx context.Context, job JobID) (CheckpointStats, error) {
 	if err := job.Validate(); err != nil {
-		return CheckpointStats{}, err
+		return CheckpointStats{}, c.refuse(http.MethodGet, routeCheckpoints, err)
 	}
 	var out CheckpointStats
-	if err := c.do(ctx, call{method: http.MethodGet, path: jobPath(job) + "/checkpoints", out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeCheckpoints, path: jobPath(job) + "/checkpoints", out: &out}); err != nil {
 		return CheckpointStats{}, err
 	}
 	return out, nil
@@ -188,19 +188,22 @@ type ExternalizedCheckpoints struct {
 // the interval Long.MAX_VALUE (DisabledCheckpointInterval).
 func (c *Client) CheckpointConfig(ctx context.Context, job JobID) (CheckpointConfig, error) {
 	if err := job.Validate(); err != nil {
-		return CheckpointConfig{}, err
+		return CheckpointConfig{}, c.refuse(http.MethodGet, routeCheckpointConfig, err)
 	}
 	var out CheckpointConfig
 	path := jobPath(job) + "/checkpoints/config"
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out}); err != nil {
+	check := func() error {
+		if out.Mode == "" {
+			return decodeMissing(http.MethodGet, path, "mode")
+		}
+		if out.Interval == DisabledCheckpointInterval {
+			return fmt.Errorf("flinkapi: %s %s: interval %d (checkpointing disabled): %w",
+				http.MethodGet, path, int64(out.Interval), ErrCheckpointingDisabled)
+		}
+		return nil
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeCheckpointConfig, path: path, out: &out, check: check}); err != nil {
 		return CheckpointConfig{}, err
-	}
-	if out.Mode == "" {
-		return CheckpointConfig{}, decodeMissing(http.MethodGet, path, "mode")
-	}
-	if out.Interval == DisabledCheckpointInterval {
-		return CheckpointConfig{}, fmt.Errorf("flinkapi: %s %s: interval %d (checkpointing disabled): %w",
-			http.MethodGet, path, int64(out.Interval), ErrCheckpointingDisabled)
 	}
 	return out, nil
 }

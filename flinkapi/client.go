@@ -29,6 +29,7 @@ type Client struct {
 	log     *slog.Logger
 	redact  redactor
 	follow  bool
+	onCall  func(Call)
 
 	names     *nameCache
 	nameGroup flightGroup[map[string]struct{}]
@@ -60,6 +61,7 @@ func New(cfg Config) (*Client, error) {
 		log:     cfg.Logger,
 		redact:  newRedactor(cfg.Header),
 		follow:  cfg.FollowRedirects,
+		onCall:  cfg.OnCall,
 		names:   newNameCache(cfg.MetricNamesTTL),
 		life:    life,
 		stop:    stop,
@@ -81,6 +83,7 @@ func (cl *Client) Close() error {
 // call describes one REST call.
 type call struct {
 	method string
+	route  string // path's template in Flink's REST API spec, for Config.OnCall
 	path   string // escaped path below the base URL, starting with "/"
 	query  url.Values
 	body   any   // JSON-encoded when non-nil
@@ -93,14 +96,21 @@ type call struct {
 
 // do performs c: it encodes the body, sends it with its retries (send),
 // classifies a failure, decodes and checks the answer. No error it returns
-// carries a Config.Header value.
+// carries a Config.Header value. It reports the call to Config.OnCall
+// when that is set.
 func (cl *Client) do(ctx context.Context, c call) error {
+	if cl.onCall != nil {
+		return cl.observed(ctx, c)
+	}
 	return cl.redact.error(cl.exchange(ctx, c))
 }
 
 func (cl *Client) exchange(ctx context.Context, c call) error {
 	if cl.life.Err() != nil {
 		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, ErrClosed)
+	}
+	if err := ctx.Err(); err != nil { // no attempt with a ctx already ended
+		return fmt.Errorf("flinkapi: %s %s: %w", c.method, c.path, err)
 	}
 	// Close cancels the calls in flight too.
 	callCtx, cancel := context.WithCancel(ctx)

@@ -21,7 +21,7 @@ type ClusterOverview struct {
 // Overview returns the cluster overview (GET /overview).
 func (c *Client) Overview(ctx context.Context) (ClusterOverview, error) {
 	var out ClusterOverview
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/overview", out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeOverview, path: "/overview", out: &out}); err != nil {
 		return ClusterOverview{}, err
 	}
 	return out, nil
@@ -65,7 +65,7 @@ func (c *Client) TaskManagers(ctx context.Context) ([]TaskManager, error) {
 	var out struct {
 		TaskManagers []TaskManager `json:"taskmanagers"`
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/taskmanagers", out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeTaskManagers, path: "/taskmanagers", out: &out}); err != nil {
 		return nil, err
 	}
 	return out.TaskManagers, nil
@@ -78,7 +78,7 @@ func (c *Client) JobManagerConfig(ctx context.Context) (map[string]string, error
 		Key   string `json:"key"`
 		Value string `json:"value"`
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/jobmanager/config", out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeJobManagerConfig, path: "/jobmanager/config", out: &out}); err != nil {
 		return nil, err
 	}
 	m := make(map[string]string, len(out))

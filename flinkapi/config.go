@@ -96,6 +96,16 @@ type Config struct {
 	// discard.
 	Logger *slog.Logger
 
+	// OnCall, if set, is called once after every REST call the client
+	// makes (including its background listings of metric names), on the
+	// goroutine that made it, with the call's route template, status,
+	// attempts, duration and error (see Call); a call a method refuses
+	// before sending it, for an invalid argument, is reported too, with no
+	// attempt. It lets a metrics adapter count and time the calls without
+	// this package importing a metrics library. It must be fast and safe
+	// for concurrent use. Default: none.
+	OnCall func(Call)
+
 	// MaxResponseBytes bounds a response body; a larger body is an error
 	// wrapping ErrResponseTooLarge. Default: 16 MiB.
 	MaxResponseBytes int64

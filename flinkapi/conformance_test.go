@@ -17,6 +17,27 @@ import (
 // validation unnoticed.
 func TestSpecConformance(t *testing.T) {
 	e := newEnv(t, flinktest.Config{})
+	callEveryMethod(t, e)
+	want := []string{
+		"cancelJob", "getAggregatedSubtaskMetrics", "getCheckpointConfig", "getCheckpointingStatistics",
+		"getClusterConfigurationInfo", "getClusterOverview", "getJobDetails", "getJobManagerMetrics",
+		"getJobMetrics", "getJobResourceRequirements", "getJobStatusInfo", "getJobVertexDetails",
+		"getJobsOverview", "getSavepointStatus", "getTaskManagers", "triggerSavepoint",
+		"triggerStopWithSavepoint", "updateJobResourceRequirements",
+	}
+	covered := e.spec.Covered()
+	for _, op := range want {
+		if !slices.Contains(covered, op) {
+			t.Errorf("operation %s was not validated against the spec", op)
+		}
+	}
+}
+
+// callEveryMethod adds a job to e's server and calls every method of the
+// client on it, successes and the errors a test would meet (a 409, a 404),
+// one after the other, failing t on an unexpected error.
+func callEveryMethod(t *testing.T, e *env) {
+	t.Helper()
 	id, vs := e.addJob(t, pipeline())
 	e.srv.Metrics().SetSubtaskMetric(id, vs[0], "busyTimeMsPerSecond", 1, 2, 3, nan())
 	e.srv.Metrics().SetIO(id, vs[0], flinkapi.IOMetrics{AccumulatedBusyTime: flinkapi.Float(nan())})
@@ -73,19 +94,6 @@ func TestSpecConformance(t *testing.T) {
 	for _, c := range calls {
 		if err := c.call(); err != nil {
 			t.Errorf("%s: %v", c.name, err)
-		}
-	}
-	want := []string{
-		"cancelJob", "getAggregatedSubtaskMetrics", "getCheckpointConfig", "getCheckpointingStatistics",
-		"getClusterConfigurationInfo", "getClusterOverview", "getJobDetails", "getJobManagerMetrics",
-		"getJobMetrics", "getJobResourceRequirements", "getJobStatusInfo", "getJobVertexDetails",
-		"getJobsOverview", "getSavepointStatus", "getTaskManagers", "triggerSavepoint",
-		"triggerStopWithSavepoint", "updateJobResourceRequirements",
-	}
-	covered := e.spec.Covered()
-	for _, op := range want {
-		if !slices.Contains(covered, op) {
-			t.Errorf("operation %s was not validated against the spec", op)
 		}
 	}
 }

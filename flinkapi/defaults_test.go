@@ -53,6 +53,7 @@ var configDefaults = []configDefault{
 	{"Config.FollowRedirects", zeroConfig, "FollowRedirects", false},
 	{"Config.Header", zeroConfig, "Header", 0},
 	{"Config.Logger", zeroConfig, "Logger.discards", true},
+	{"Config.OnCall", zeroConfig, "OnCall.none", true},
 	{"Config.HTTPClient", zeroConfig, "HTTPClient.ownTransport", true},
 	{"Config.HTTPClient", zeroConfig, "HTTPClient.proxyFromEnvironment", true},
 	{"Config.TLS", zeroHTTPSConfig, "TLS.MinVersion", uint16(tls.VersionTLS12)},

@@ -22,7 +22,7 @@
 // jittered exponential backoff from 100ms to 3s, at most 16 connections to
 // the JobManager, 16 MiB response limit, no redirects followed, TLS 1.2 or
 // later with the system roots, metric names cached for a minute, logs
-// discarded.
+// discarded, calls not observed (no OnCall).
 //
 // # Wire quirks handled
 //
@@ -114,6 +114,20 @@
 // connections; concurrent callers asking for the same vertex's metric
 // names share one listing, which is cancelled as soon as no caller waits
 // for it.
+//
+// # Observing calls
+//
+// Config.OnCall, when set, receives a Call after every REST call the
+// client makes, its background listings of metric names included: the
+// method, the route, the status of the last answer, how many attempts were
+// made, how long the call took with its retries and backoff, and the error
+// the method returned. A call refused for an invalid argument is reported
+// too, with no attempt and status 0. The route is the path template of
+// Flink's REST API specification ("/jobs/{jobid}/vertices/{vertexid}",
+// never the path with its IDs), one of a small fixed set, so a metrics
+// adapter can use it as a label of bounded cardinality. flinkapi itself
+// imports no metrics library; a Prometheus adapter lives in a package of
+// its own.
 //
 // # TLS
 //

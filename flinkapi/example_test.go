@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
 	"github.com/flinkscale/flinkscale/flinkapi"
 	"github.com/flinkscale/flinkscale/flinkapi/flinktest"
@@ -152,4 +153,38 @@ func ExampleClient_CheckpointConfig() {
 	_, err = c.CheckpointConfig(context.Background(), job)
 	fmt.Println(errors.Is(err, flinkapi.ErrCheckpointingDisabled), errors.Is(err, flinkapi.ErrNotFound))
 	// Output: true false
+}
+
+// A metrics adapter counts calls by route and status, times them and
+// counts retries (Attempts-1) from Config.OnCall; this one prints them.
+func ExampleConfig_onCall() {
+	srv, job, vs := exampleCluster()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := flinkapi.New(flinkapi.Config{
+		BaseURL:      srv.URL,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: time.Millisecond,
+		OnCall: func(c flinkapi.Call) {
+			fmt.Printf("%s %s: status %d, %d attempt(s), err %v\n", c.Method, c.Route, c.Status, c.Attempts, c.Err)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	// The JobManager is briefly unavailable: the call is retried.
+	if err := srv.InjectFault("GET /jobs/{jobid}", flinktest.Fault{Status: 503}); err != nil {
+		log.Fatal(err)
+	}
+	_, _ = c.JobDetails(ctx, job)
+	// A cold name cache: the vertex's metric names are listed first.
+	_, _ = c.VertexMetrics(ctx, job, vs[0], flinkapi.MetricsQuery{Names: []string{"busyTimeMsPerSecond"}})
+	// Refused before any I/O.
+	_, _ = c.JobStatus(ctx, "not-a-job-id")
+	// Output:
+	// GET /jobs/{jobid}: status 200, 2 attempt(s), err <nil>
+	// GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: status 200, 1 attempt(s), err <nil>
+	// GET /jobs/{jobid}/vertices/{vertexid}/subtasks/metrics: status 200, 1 attempt(s), err <nil>
+	// GET /jobs/{jobid}/status: status 0, 0 attempt(s), err flinkapi: invalid request: job ID "not-a-job-id": want 32 hexadecimal characters, got 12 characters
 }

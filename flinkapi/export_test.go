@@ -30,6 +30,7 @@ func Effective(c *Client) map[string]any {
 		"FollowRedirects":  c.follow,
 		"Header":           len(c.header),
 		"Logger.discards":  c.log.Handler() == slog.DiscardHandler,
+		"OnCall.none":      c.onCall == nil,
 	}
 	tr, ok := hc.Transport.(*http.Transport)
 	if !ok {

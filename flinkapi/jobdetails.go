@@ -142,12 +142,12 @@ func (in PlanInput) IsKeyed() bool { return in.ShipStrategy == ShipHash }
 // vertex).
 func (c *Client) JobDetails(ctx context.Context, job JobID) (JobDetails, error) {
 	if err := job.Validate(); err != nil {
-		return JobDetails{}, err
+		return JobDetails{}, c.refuse(http.MethodGet, routeJob, err)
 	}
 	var out JobDetails
 	path := jobPath(job)
 	check := func() error { return checkJobDetails(path, job, &out) }
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeJob, path: path, out: &out, check: check}); err != nil {
 		return JobDetails{}, err
 	}
 	return out, nil
@@ -182,12 +182,12 @@ type Subtask struct {
 // it or listed twice) is an error wrapping ErrInvalidAnswer and ErrDecode.
 func (c *Client) VertexDetails(ctx context.Context, job JobID, vertex VertexID) (VertexDetails, error) {
 	if err := validateJobVertex(job, vertex); err != nil {
-		return VertexDetails{}, err
+		return VertexDetails{}, c.refuse(http.MethodGet, routeVertex, err)
 	}
 	var out VertexDetails
 	path := vertexPath(job, vertex)
 	check := func() error { return checkVertexDetails(path, vertex, &out) }
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeVertex, path: path, out: &out, check: check}); err != nil {
 		return VertexDetails{}, err
 	}
 	return out, nil

@@ -145,7 +145,7 @@ func (c *Client) JobsOverview(ctx context.Context) ([]JobOverview, error) {
 		}
 		return nil
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeJobsOverview, path: path, out: &out, check: check}); err != nil {
 		return nil, err
 	}
 	return out.Jobs, nil
@@ -156,7 +156,7 @@ func (c *Client) JobsOverview(ctx context.Context) ([]JobOverview, error) {
 // JobUnknown.
 func (c *Client) JobStatus(ctx context.Context, job JobID) (JobState, error) {
 	if err := job.Validate(); err != nil {
-		return "", err
+		return "", c.refuse(http.MethodGet, routeJobStatus, err)
 	}
 	var out struct {
 		Status JobState `json:"status"`
@@ -168,7 +168,7 @@ func (c *Client) JobStatus(ctx context.Context, job JobID) (JobState, error) {
 		}
 		return nil
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeJobStatus, path: path, out: &out, check: check}); err != nil {
 		return "", err
 	}
 	return out.Status, nil
@@ -181,10 +181,11 @@ func (c *Client) JobStatus(ctx context.Context, job JobID) (JobState, error) {
 // another terminal state gives one wrapping ErrConflict.
 func (c *Client) Cancel(ctx context.Context, job JobID) error {
 	if err := job.Validate(); err != nil {
-		return err
+		return c.refuse(http.MethodPatch, routeJob, err)
 	}
 	return c.do(ctx, call{
 		method: http.MethodPatch,
+		route:  routeJob,
 		path:   jobPath(job),
 		query:  url.Values{"mode": {"cancel"}},
 		want:   []int{http.StatusAccepted, http.StatusOK},

@@ -38,24 +38,24 @@ func (m MetricValues) Float(name string) (v float64, ok bool) {
 // "lastCheckpointSize". Names Flink does not have are listed in Missing.
 func (c *Client) JobMetrics(ctx context.Context, job JobID, names ...string) (MetricValues, error) {
 	if err := job.Validate(); err != nil {
-		return MetricValues{}, err
+		return MetricValues{}, c.refuse(http.MethodGet, routeJobMetrics, err)
 	}
-	return c.metricValues(ctx, jobPath(job)+"/metrics", names)
+	return c.metricValues(ctx, routeJobMetrics, jobPath(job)+"/metrics", names)
 }
 
 // JobMetricNames lists the job-scope metric names (GET /jobs/{jobid}/metrics).
 func (c *Client) JobMetricNames(ctx context.Context, job JobID) ([]string, error) {
 	if err := job.Validate(); err != nil {
-		return nil, err
+		return nil, c.refuse(http.MethodGet, routeJobMetrics, err)
 	}
-	return c.metricNames(ctx, jobPath(job)+"/metrics")
+	return c.metricNames(ctx, routeJobMetrics, jobPath(job)+"/metrics")
 }
 
 // JobManagerMetrics returns the named JobManager metrics (GET
 // /jobmanager/metrics?get=...), such as "taskSlotsTotal",
 // "taskSlotsAvailable" and "numRegisteredTaskManagers".
 func (c *Client) JobManagerMetrics(ctx context.Context, names ...string) (MetricValues, error) {
-	return c.metricValues(ctx, "/jobmanager/metrics", names)
+	return c.metricValues(ctx, routeJobManagerMetrics, "/jobmanager/metrics", names)
 }
 
 // metricEntry is one element of the bare array the metric endpoints answer.
@@ -64,14 +64,14 @@ type metricEntry struct {
 	Value string `json:"value"`
 }
 
-func (c *Client) metricValues(ctx context.Context, path string, names []string) (MetricValues, error) {
+func (c *Client) metricValues(ctx context.Context, route, path string, names []string) (MetricValues, error) {
 	names, err := cleanNames(names)
 	if err != nil {
-		return MetricValues{}, err
+		return MetricValues{}, c.refuse(http.MethodGet, route, err)
 	}
 	var out []metricEntry
 	q := url.Values{"get": {strings.Join(names, ",")}}
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, query: q, out: &out}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: route, path: path, query: q, out: &out}); err != nil {
 		return MetricValues{}, err
 	}
 	mv := MetricValues{Values: make(map[string]string, len(out))}
@@ -89,17 +89,21 @@ func (c *Client) metricValues(ctx context.Context, path string, names []string) 
 }
 
 // metricNames lists the names an endpoint offers (no "get" parameter).
-func (c *Client) metricNames(ctx context.Context, path string) ([]string, error) {
+func (c *Client) metricNames(ctx context.Context, route, path string) ([]string, error) {
 	var out []metricEntry
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out}); err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(out))
-	for _, e := range out {
-		if e.ID == "" {
-			return nil, decodeMissing(http.MethodGet, path, "id")
+	var names []string
+	check := func() error {
+		names = make([]string, 0, len(out))
+		for _, e := range out {
+			if e.ID == "" {
+				return decodeMissing(http.MethodGet, path, "id")
+			}
+			names = append(names, e.ID)
 		}
-		names = append(names, e.ID)
+		return nil
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, route: route, path: path, out: &out, check: check}); err != nil {
+		return nil, err
 	}
 	slices.Sort(names)
 	return names, nil

@@ -27,11 +27,22 @@ type ResourceRequirements map[VertexID]VertexResources
 
 // ResourceRequirements returns a job's current requirements.
 func (c *Client) ResourceRequirements(ctx context.Context, job JobID) (ResourceRequirements, error) {
+	return c.resourceRequirements(ctx, job, false)
+}
+
+// resourceRequirements is ResourceRequirements; with forWrite set it
+// refuses requirements that could not be written back (see writable).
+func (c *Client) resourceRequirements(ctx context.Context, job JobID, forWrite bool) (ResourceRequirements, error) {
 	if err := job.Validate(); err != nil {
-		return nil, err
+		return nil, c.refuse(http.MethodGet, routeResourceRequirements, err)
 	}
 	var out ResourceRequirements
-	if err := c.do(ctx, call{method: http.MethodGet, path: jobPath(job) + "/resource-requirements", out: &out}); err != nil {
+	path := jobPath(job) + "/resource-requirements"
+	var check func() error
+	if forWrite {
+		check = func() error { return writable(path, out) }
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeResourceRequirements, path: path, out: &out, check: check}); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -41,6 +52,15 @@ func (c *Client) ResourceRequirements(ctx context.Context, job JobID) (ResourceR
 // requirements of every vertex, so req must name them all; Rescale does the
 // read-modify-write for you. It needs jobmanager.scheduler: adaptive.
 func (c *Client) SetResourceRequirements(ctx context.Context, job JobID, req ResourceRequirements) error {
+	if err := validRequirements(job, req); err != nil {
+		return c.refuse(http.MethodPut, routeResourceRequirements, err)
+	}
+	return c.do(ctx, call{method: http.MethodPut, route: routeResourceRequirements, path: jobPath(job) + "/resource-requirements", body: req})
+}
+
+// validRequirements refuses an invalid job ID or requirements that Flink
+// would refuse.
+func validRequirements(job JobID, req ResourceRequirements) error {
 	if err := job.Validate(); err != nil {
 		return err
 	}
@@ -55,7 +75,7 @@ func (c *Client) SetResourceRequirements(ctx context.Context, job JobID, req Res
 			return fmt.Errorf("%w: vertex %s: parallelism bounds [%d, %d] need 1 <= lower <= upper", ErrInvalidRequest, v, p.LowerBound, p.UpperBound)
 		}
 	}
-	return c.do(ctx, call{method: http.MethodPut, path: jobPath(job) + "/resource-requirements", body: req})
+	return nil
 }
 
 // writable refuses current requirements that Rescale could not write back
@@ -90,13 +110,11 @@ func writable(path string, cur ResourceRequirements) error {
 // job.
 func (c *Client) Rescale(ctx context.Context, job JobID, targets map[VertexID]int) (ResourceRequirements, error) {
 	if len(targets) == 0 {
-		return nil, fmt.Errorf("%w: Rescale needs at least one target", ErrInvalidRequest)
+		err := fmt.Errorf("%w: Rescale needs at least one target", ErrInvalidRequest)
+		return nil, c.refuse(http.MethodGet, routeResourceRequirements, err)
 	}
-	cur, err := c.ResourceRequirements(ctx, job)
+	cur, err := c.resourceRequirements(ctx, job, true)
 	if err != nil {
-		return nil, err
-	}
-	if err := writable(jobPath(job)+"/resource-requirements", cur); err != nil {
 		return nil, err
 	}
 	next := maps.Clone(cur)
@@ -104,10 +122,12 @@ func (c *Client) Rescale(ctx context.Context, job JobID, targets map[VertexID]in
 		target := targets[v]
 		r, ok := cur[v]
 		if !ok {
-			return nil, fmt.Errorf("%w: job %s has no vertex %s", ErrInvalidRequest, job, v)
+			err := fmt.Errorf("%w: job %s has no vertex %s", ErrInvalidRequest, job, v)
+			return nil, c.refuse(http.MethodPut, routeResourceRequirements, err)
 		}
 		if target < 1 {
-			return nil, fmt.Errorf("%w: vertex %s: target parallelism %d is below 1", ErrInvalidRequest, v, target)
+			err := fmt.Errorf("%w: vertex %s: target parallelism %d is below 1", ErrInvalidRequest, v, target)
+			return nil, c.refuse(http.MethodPut, routeResourceRequirements, err)
 		}
 		r.Parallelism.UpperBound = target
 		r.Parallelism.LowerBound = max(1, min(target, r.Parallelism.LowerBound))

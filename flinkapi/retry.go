@@ -137,21 +137,37 @@ func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 
 // newRetryClient wires the policy and logging into a retryablehttp client.
 // retryablehttp's own logger stays off: it would log full URLs. Our hooks log
-// method, path and attempt, never headers.
+// method, path and attempt, never headers. With Config.OnCall set, the hooks
+// also count each call's attempts and note the status of each answer, in
+// the tally its ctx carries (see Client.observed): RequestLogHook runs
+// before every attempt, CheckRetry after every attempt that got an answer.
 func newRetryClient(hc *http.Client, cfg Config) *retryablehttp.Client {
 	log := cfg.Logger
+	observe := cfg.OnCall != nil
+	check := checkRetry
+	if observe {
+		check = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			if resp != nil {
+				tallyOf(ctx).answered(resp.StatusCode)
+			}
+			return checkRetry(ctx, resp, err)
+		}
+	}
 	return &retryablehttp.Client{
 		HTTPClient:   hc,
 		Logger:       nil,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		RetryMax:     cfg.MaxRetries,
-		CheckRetry:   checkRetry,
+		CheckRetry:   check,
 		Backoff:      backoff,
 		// Hand the last response back so the caller can classify it (503
 		// after the retries -> ErrUnavailable) and close its body.
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 		RequestLogHook: func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+			if observe {
+				tallyOf(req.Context()).attempt()
+			}
 			if attempt > 0 {
 				log.LogAttrs(req.Context(), slog.LevelInfo, "flinkapi: retrying request",
 					slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("attempt", attempt+1))

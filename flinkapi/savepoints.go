@@ -67,10 +67,10 @@ type stopBody struct {
 func (c *Client) TriggerSavepoint(ctx context.Context, job JobID, req SavepointRequest) (TriggerID, error) {
 	tid, err := triggerID(req.TriggerID)
 	if err != nil {
-		return "", err
+		return "", c.refuse(http.MethodPost, routeSavepoints, err)
 	}
 	body := savepointBody{req.TargetDirectory, req.CancelJob, req.Format, tid}
-	return c.trigger(ctx, job, "/savepoints", body, tid)
+	return c.trigger(ctx, job, routeSavepoints, "/savepoints", body, tid)
 }
 
 // StopWithSavepoint stops a job with a savepoint, draining it when
@@ -79,10 +79,10 @@ func (c *Client) TriggerSavepoint(ctx context.Context, job JobID, req SavepointR
 func (c *Client) StopWithSavepoint(ctx context.Context, job JobID, req StopRequest) (TriggerID, error) {
 	tid, err := triggerID(req.TriggerID)
 	if err != nil {
-		return "", err
+		return "", c.refuse(http.MethodPost, routeStop, err)
 	}
 	body := stopBody{req.TargetDirectory, req.Drain, req.Format, tid}
-	return c.trigger(ctx, job, "/stop", body, tid)
+	return c.trigger(ctx, job, routeStop, "/stop", body, tid)
 }
 
 func triggerID(t TriggerID) (TriggerID, error) {
@@ -92,9 +92,9 @@ func triggerID(t TriggerID) (TriggerID, error) {
 	return t, t.Validate()
 }
 
-func (c *Client) trigger(ctx context.Context, job JobID, suffix string, body any, tid TriggerID) (TriggerID, error) {
+func (c *Client) trigger(ctx context.Context, job JobID, route, suffix string, body any, tid TriggerID) (TriggerID, error) {
 	if err := job.Validate(); err != nil {
-		return "", err
+		return "", c.refuse(http.MethodPost, route, err)
 	}
 	var out struct {
 		RequestID TriggerID `json:"request-id"`
@@ -106,7 +106,7 @@ func (c *Client) trigger(ctx context.Context, job JobID, suffix string, body any
 		}
 		return nil
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: path, body: body, want: []int{http.StatusAccepted, http.StatusOK}, out: &out, check: check})
+	err := c.do(ctx, call{method: http.MethodPost, route: route, path: path, body: body, want: []int{http.StatusAccepted, http.StatusOK}, out: &out, check: check})
 	if err != nil {
 		return "", err
 	}
@@ -144,10 +144,10 @@ type Operation struct {
 // gives an error wrapping ErrNotFound.
 func (c *Client) SavepointStatus(ctx context.Context, job JobID, trigger TriggerID) (Operation, error) {
 	if err := job.Validate(); err != nil {
-		return Operation{}, err
+		return Operation{}, c.refuse(http.MethodGet, routeSavepointStatus, err)
 	}
 	if err := trigger.Validate(); err != nil {
-		return Operation{}, err
+		return Operation{}, c.refuse(http.MethodGet, routeSavepointStatus, err)
 	}
 	var out struct {
 		Status struct {
@@ -180,7 +180,7 @@ func (c *Client) SavepointStatus(ctx context.Context, job JobID, trigger Trigger
 		}
 		return nil
 	}
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, out: &out, check: check}); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, route: routeSavepointStatus, path: path, out: &out, check: check}); err != nil {
 		return Operation{}, err
 	}
 	return op, nil

@@ -90,13 +90,15 @@ func buildSpecsWith(deviations []specPatch) ([]*specDoc, error) {
 // ---- validation ----
 
 // specValidator validates every HTTP exchange it sees against every loaded
-// spec and records which operations it validated. Safe for concurrent use.
+// spec and records which operations it validated, and the route each
+// exchange matched. Safe for concurrent use.
 type specValidator struct {
 	t     testing.TB
 	specs []*specDoc
 
 	mu      sync.Mutex
 	covered map[string]bool
+	routes  [][]string // per spec, "METHOD /path/{template}" of each exchange; made by validate
 }
 
 func newSpecValidator(t testing.TB) *specValidator {
@@ -169,12 +171,20 @@ func bufferRequest(req *http.Request) ([]byte, *http.Request, error) {
 func (v *specValidator) validate(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) []error {
 	var errs []error
 	for i, s := range v.specs {
-		opID, failures := s.check(req, reqBody, resp, respBody)
-		if i == 0 && opID != "" {
-			v.mu.Lock()
-			v.covered[opID] = true
-			v.mu.Unlock()
+		route, failures := s.check(req, reqBody, resp, respBody)
+		v.mu.Lock()
+		if v.routes == nil {
+			v.routes = make([][]string, len(v.specs))
 		}
+		if i == 0 && route != nil {
+			v.covered[route.Operation.OperationID] = true
+		}
+		matched := "(no route)"
+		if route != nil {
+			matched = req.Method + " " + route.Path
+		}
+		v.routes[i] = append(v.routes[i], matched)
+		v.mu.Unlock()
 		for _, f := range failures {
 			errs = append(errs, fmt.Errorf("OpenAPI %s: %s %s → %d: %w", s.name, req.Method, req.URL.RequestURI(), resp.StatusCode, f))
 		}
@@ -182,15 +192,15 @@ func (v *specValidator) validate(req *http.Request, reqBody []byte, resp *http.R
 	return errs
 }
 
-// check validates one exchange against one spec. It returns the operation's
-// ID ("" when no route matches) and the failures.
-func (s *specDoc) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) (string, []error) {
+// check validates one exchange against one spec. It returns the route the
+// request matched (nil when none does) and the failures.
+func (s *specDoc) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) (*routers.Route, []error) {
 	vreq := req.Clone(context.Background())
 	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
 	vreq.ContentLength = int64(len(reqBody))
 	route, params, err := s.router.FindRoute(vreq)
 	if err != nil {
-		return "", []error{fmt.Errorf("no operation matches: %w", err)}
+		return nil, []error{fmt.Errorf("no operation matches: %w", err)}
 	}
 	opts := &openapi3filter.Options{
 		IncludeResponseStatus:             true,
@@ -208,7 +218,7 @@ func (s *specDoc) check(req *http.Request, reqBody []byte, resp *http.Response, 
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		errs = append(errs, fmt.Errorf("response: %w", err))
 	}
-	return route.Operation.OperationID, append(errs, extraChecks(route, req, resp.StatusCode, respBody)...)
+	return route, append(errs, extraChecks(route, req, resp.StatusCode, respBody)...)
 }
 
 // extraChecks adds what kin-openapi leaves out: it ignores query parameters
@@ -238,6 +248,20 @@ func (v *specValidator) Covered() []string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return slices.Sorted(maps.Keys(v.covered))
+}
+
+// Routes returns, for each spec in specFiles' order, the route each
+// validated exchange matched, as "METHOD /path/{template}" in the spec's
+// spelling ("(no route)" when none did), in the order the exchanges
+// happened.
+func (v *specValidator) Routes() [][]string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make([][]string, len(v.routes))
+	for i, r := range v.routes {
+		out[i] = slices.Clone(r)
+	}
+	return out
 }
 
 // schemaErrorMessage replaces kin-openapi's default message, which dumps the
