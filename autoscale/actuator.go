@@ -37,6 +37,14 @@ func (f ActuatorFunc) Apply(ctx context.Context, d Decision, obs Observation) er
 	return f(ctx, d, obs)
 }
 
+// ErrRefused is what an Actuator's error wraps when it declines a decision
+// without trying it, so that nothing changed and a later step may try
+// again: the Kubernetes operator is reconciling the deployment, another
+// operation holds the job, a guard of the user's forbids it. A Controller
+// records the step with that error and logs it as refused; package metrics
+// counts it as refused rather than failed.
+var ErrRefused = errors.New("autoscale: the actuator refused the decision")
+
 // Recorder is an optional interface of an Actuator whose Apply may only
 // record a decision instead of carrying it out, as DryRun does. The
 // Controller detects it with a type assertion: when RecordsOnly reports

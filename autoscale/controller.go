@@ -2,6 +2,7 @@ package autoscale
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -164,6 +165,8 @@ func (c *Controller) step(ctx context.Context) Record {
 
 func (c *Controller) log(ctx context.Context, r Record) {
 	switch {
+	case errors.Is(r.Err, ErrRefused):
+		c.cfg.Logger.InfoContext(ctx, "autoscale: the actuator refused the rescale", "changes", r.Changes, "err", r.Err)
 	case r.Err != nil:
 		c.cfg.Logger.WarnContext(ctx, "autoscale: step failed", "err", r.Err)
 	case r.Applied:
