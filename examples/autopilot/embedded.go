@@ -32,12 +32,17 @@ func runEmbedded(in *interrupts, o options, stdout, stderr io.Writer) error {
 	}
 	defer env.Close()
 	clk := env.Clock
+	tel, err := startTelemetry(env.Controller, o.metricsAddr, stdout)
+	if err != nil {
+		return err
+	}
+	defer tel.close()
 
 	// The controller's parts: Flink's REST API (shared by the observer and
 	// the Flink backlog, so each observation reads the job once), the
 	// backlog from Flink's pendingRecords with Kafka's lag as the fallback
 	// (and Kafka's time lag), the policy, and the in-place rescale.
-	client, err := flinkapi.New(flinkapi.Config{BaseURL: env.Server.URL, RequestTimeout: 5 * time.Second, Logger: logger})
+	client, err := flinkapi.New(flinkapi.Config{BaseURL: env.Server.URL, RequestTimeout: 5 * time.Second, Logger: logger, OnCall: tel.calls.Call})
 	if err != nil {
 		return err
 	}
@@ -50,7 +55,7 @@ func runEmbedded(in *interrupts, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	lag, err := kafkalag.New(kafkalag.Config{
-		Brokers: env.Brokers, Clock: clk, Logger: logger, Timeout: 5 * time.Second,
+		Brokers: env.Brokers, Clock: clk, Logger: logger, Timeout: 5 * time.Second, OnEvaluation: tel.lag.KafkaEvaluation,
 		Groups: []kafkalag.Group{{Name: embeddedGroup, Topics: []string{"hot", "cold"}, Reset: backlog.ResetEarliest}},
 	})
 	if err != nil {
@@ -61,7 +66,7 @@ func runEmbedded(in *interrupts, o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("embedded Kafka: %s", problem)
 	}
 	merged, err := backlog.Merge(backlog.CombineConfig{MaxAge: 5 * pol.DecisionInterval, Clock: clk},
-		backlog.Named("flink", fromFlink), backlog.Named("kafka", lag))
+		backlog.Named("flink", tel.lag.Wrap("flink", fromFlink)), backlog.Named("kafka", tel.lag.Wrap("kafka", lag)))
 	if err != nil {
 		return err
 	}
@@ -84,7 +89,7 @@ func runEmbedded(in *interrupts, o options, stdout, stderr io.Writer) error {
 		stdout: stdout, log: logger, clock: clk, ctrlClock: env.Controller, client: client, job: job, out: out,
 		observer: observer, policy: policy, actuator: flinkio.Rescale{Client: client, Job: job},
 		interval: pol.DecisionInterval, slo: pol.LagSLO, rates: (&embeddedRates{env: env}).rates,
-		firstAfter: pol.DecisionInterval,
+		firstAfter: pol.DecisionInterval, tel: tel,
 	}
 	// The run lasts o.duration and then, still controlling, until the job
 	// has caught up with everything produced (catchup.go).

@@ -69,7 +69,8 @@ func (s *session) drainJob(in *interrupts, timeout time.Duration, storeDir strin
 	state := drain.Requested.String()
 	dr, err := flinkdrain.New(flinkdrain.Config{
 		Flink: s.client, Store: store, Timeout: timeout, CancelTimeout: cancelTimeout, Clock: s.clock, Logger: s.log,
-		OnTransition: func(_ drain.Operation, st drain.Step) {
+		OnTransition: func(op drain.Operation, st drain.Step) {
+			s.tel.transition(op, st)
 			mu.Lock()
 			state = st.To.String()
 			mu.Unlock()

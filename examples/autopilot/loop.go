@@ -44,6 +44,8 @@ type session struct {
 	interval time.Duration
 	slo      time.Duration
 	rates    rates
+	// tel receives every step and drain transition (Prometheus metrics).
+	tel *telemetry
 	// finished, when set, is asked after every tick with its sample:
 	// true ends the loop then.
 	finished func(report.Sample) bool
@@ -94,6 +96,7 @@ func (s *session) loop(ctx context.Context) {
 	s.start = s.clock.Now()
 	s.placers = newPlacers()
 	s.mu.Unlock()
+	s.tel.track(s.ctrlClock, s.interval)
 	ctrl, err := autoscale.NewController(autoscale.ControllerConfig{
 		Observer: autoscale.ObserverFunc(s.observe),
 		Policy:   s.policy,
@@ -105,6 +108,7 @@ func (s *session) loop(ctx context.Context) {
 			if rec.Err != nil && ctx.Err() != nil {
 				return // a step the run's end cut short is no tick
 			}
+			s.tel.step(rec)
 			s.step(rec)
 		},
 	})

@@ -38,6 +38,11 @@
 //	go run ./examples/autopilot -flink-url https://jm:8081 -job <id> \
 //	    -kafka-brokers k0:9092,k1:9092 -group my-job -topics orders
 //
+// With -metrics-addr (either mode) it serves Prometheus metrics on
+// /metrics (package metrics' collectors: backlog, decisions, Flink REST
+// calls, drains) and a health check on /healthz; grafana-dashboard.json
+// charts them.
+//
 // Ctrl-C or SIGTERM ends the run; during a drain, the first says what the
 // drain waits for and for how long, and a second stops waiting.
 //
@@ -109,6 +114,7 @@ type options struct {
 	drainOnExit  bool
 	kafkaTLS     bool
 	drainTimeout time.Duration
+	metricsAddr  string
 }
 
 // errUsage marks an error that is the user's flags: exit code 2.
@@ -135,6 +141,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.DurationVar(&o.interval, "interval", time.Minute, "real mode: time between decisions")
 	fs.BoolVar(&o.apply, "apply", false, "real mode: rescale the job (default: dry run, decisions only)")
 	fs.BoolVar(&o.drainOnExit, "drain-on-exit", false, "real mode, with -apply: stop the job with drain and a savepoint when the autopilot ends")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on /metrics and a health check on /healthz at this address, e.g. :9090 (default: not served)")
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 0, "how long the final drain may take (embedded default 10s, real 10m)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -173,7 +180,7 @@ func (o options) check(fs *flag.FlagSet) error {
 		var real []string
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "duration", "out", "v", "drain-timeout":
+			case "duration", "out", "v", "drain-timeout", "metrics-addr":
 			default:
 				real = append(real, "-"+f.Name)
 			}

@@ -20,7 +20,12 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 		o.drainTimeout = 10 * time.Minute
 	}
 	logger := newLogger(stderr, o.verbose)
-	client, err := realClient(o, logger)
+	tel, err := startTelemetry(nil, o.metricsAddr, stdout)
+	if err != nil {
+		return err
+	}
+	defer tel.close()
+	client, err := realClient(o, logger, tel)
 	if err != nil {
 		return err
 	}
@@ -44,7 +49,7 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	src, closeKafka, err := realBacklog(cctx, o, shared, job, topics, logger, stderr)
+	src, closeKafka, err := realBacklog(cctx, o, shared, job, topics, logger, stderr, tel)
 	if err != nil {
 		return err
 	}
@@ -87,7 +92,7 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 	s := &session{
 		stdout: stdout, log: logger, client: client, job: job, out: out,
 		observer: observer, policy: policy, actuator: act,
-		interval: o.interval, slo: pol.LagSLO, rates: counterRates,
+		interval: o.interval, slo: pol.LagSLO, rates: counterRates, tel: tel,
 	}
 	runCtx, stopRun := in.Run, context.CancelFunc(func() {})
 	if o.duration > 0 {

@@ -31,7 +31,7 @@ const connectTimeout = 15 * time.Second
 
 // realClient is the JobManager's REST client, with -auth-header and the
 // -tls-* files.
-func realClient(o options, logger *slog.Logger) (*flinkapi.Client, error) {
+func realClient(o options, logger *slog.Logger, tel *telemetry) (*flinkapi.Client, error) {
 	header := http.Header{}
 	if o.authHeader != "" {
 		v := o.authHeader
@@ -43,7 +43,7 @@ func realClient(o options, logger *slog.Logger) (*flinkapi.Client, error) {
 		header.Set("Authorization", v)
 	}
 	return flinkapi.New(flinkapi.Config{
-		BaseURL: o.flinkURL, Header: header, RequestTimeout: 10 * time.Second, MaxRetries: 2, Logger: logger,
+		BaseURL: o.flinkURL, Header: header, RequestTimeout: 10 * time.Second, MaxRetries: 2, Logger: logger, OnCall: tel.calls.Call,
 		TLS: flinkapi.TLSConfig{CAFile: o.tlsCA, CertFile: o.tlsCert, KeyFile: o.tlsKey},
 	})
 }
@@ -102,13 +102,13 @@ func pickJob(ctx context.Context, c *flinkapi.Client, name string) (flinkapi.Job
 // an error. Later, each change in Kafka's health is written to stderr at
 // once; meanwhile Flink's pendingRecords go on serving.
 func realBacklog(ctx context.Context, o options, c flinkbacklog.Flink, job flinkapi.JobID, topics map[string][]string,
-	logger *slog.Logger, stderr io.Writer) (backlog.Source, func(), error) {
+	logger *slog.Logger, stderr io.Writer, tel *telemetry) (backlog.Source, func(), error) {
 	fromFlink, err := flinkbacklog.New(flinkbacklog.Config{Client: c, Job: job})
 	if err != nil {
 		return nil, func() {}, err
 	}
 	if len(o.brokers) == 0 {
-		return fromFlink, func() {}, nil
+		return tel.lag.Wrap("flink", fromFlink), func() {}, nil
 	}
 	conf := sarama.NewConfig()
 	conf.Version = sarama.V2_8_0_0
@@ -125,7 +125,7 @@ func realBacklog(ctx context.Context, o options, c flinkbacklog.Flink, job flink
 		all = append(all, ts...)
 	}
 	lag, err := kafkalag.New(kafkalag.Config{
-		Brokers: o.brokers, Sarama: conf, Timeout: 10 * time.Second, Logger: logger,
+		Brokers: o.brokers, Sarama: conf, Timeout: 10 * time.Second, Logger: logger, OnEvaluation: tel.lag.KafkaEvaluation,
 		Groups: []kafkalag.Group{{Name: o.group, Topics: all}},
 	})
 	if err != nil {
@@ -141,7 +141,7 @@ func realBacklog(ctx context.Context, o options, c flinkbacklog.Flink, job flink
 		return nil, func() {}, fmt.Errorf("cannot read group %q from Kafka at %s: %s", o.group, strings.Join(o.brokers, ","), problem)
 	}
 	w := &kafkaWatch{lag: lag, stderr: stderr, group: o.group}
-	merged, err := backlog.Merge(backlog.CombineConfig{MaxAge: 5 * o.interval}, backlog.Named("flink", fromFlink), backlog.Named("kafka", backlog.SourceFunc(w.Backlog)))
+	merged, err := backlog.Merge(backlog.CombineConfig{MaxAge: 5 * o.interval}, backlog.Named("flink", tel.lag.Wrap("flink", fromFlink)), backlog.Named("kafka", tel.lag.Wrap("kafka", backlog.SourceFunc(w.Backlog))))
 	if err != nil {
 		closeLag()
 		return nil, func() {}, err
