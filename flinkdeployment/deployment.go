@@ -2,6 +2,7 @@ package flinkdeployment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -77,13 +78,33 @@ type Status struct {
 	// operator's <name>-rest service).
 	RESTURL string
 
+	// LastReconciled holds what the operator last reconciled of the
+	// fields this package writes (status.reconciliationStatus.
+	// lastReconciledSpec): its job state and parallelism overrides; nil
+	// before the first deployment or when the status does not carry it.
+	LastReconciled *Reconciled
+
 	previous string // AnnotationPrevious, when a drain wrote it
+}
+
+// Reconciled is what the operator last reconciled of the fields this
+// package writes.
+type Reconciled struct {
+	// DesiredState is the spec.job.state reconciled ("running",
+	// "suspended").
+	DesiredState string
+	// Overrides is the pipeline.jobvertex-parallelism-overrides value
+	// reconciled ("" when none).
+	Overrides string
 }
 
 // Reconciling says why the operator is not settled on the latest spec, or
 // "" when it is: it has not observed the latest generation, or its
 // reconciliation (or the resource's lifecycle) is upgrading or rolling
-// back. Nothing should be changed while it is not "".
+// back, or the fields this package writes differ from the last
+// reconciled spec (the rest of that spec may differ legitimately: the
+// operator keeps old values there for changes it ignores). Nothing should
+// be changed while it is not "".
 func (s Status) Reconciling() string {
 	switch {
 	case s.ObservedGeneration < s.Generation:
@@ -92,6 +113,10 @@ func (s Status) Reconciling() string {
 		return "its reconciliation is " + s.ReconciliationState
 	case s.LifecycleState == "UPGRADING" || s.LifecycleState == "ROLLING_BACK" || s.LifecycleState == "DELETING" || s.LifecycleState == "CREATED":
 		return "its lifecycle state is " + s.LifecycleState
+	case s.LastReconciled != nil && s.LastReconciled.Overrides != s.Overrides:
+		return fmt.Sprintf("the spec's parallelism overrides (%q) are not the last reconciled ones (%q)", s.Overrides, s.LastReconciled.Overrides)
+	case s.LastReconciled != nil && s.DesiredState != "" && s.LastReconciled.DesiredState != "" && s.LastReconciled.DesiredState != s.DesiredState:
+		return fmt.Sprintf("the spec's job state %s is not the last reconciled one (%s)", s.DesiredState, s.LastReconciled.DesiredState)
 	}
 	return ""
 }
@@ -150,7 +175,34 @@ func (d *Deployment) status(obj *unstructured.Unstructured) (Status, error) {
 		return s, err
 	}
 	s.RESTURL = d.restURL(c)
+	s.LastReconciled = lastReconciled(str("status", "reconciliationStatus", "lastReconciledSpec"))
 	return s, nil
+}
+
+// lastReconciled reads status.reconciliationStatus.lastReconciledSpec, a
+// JSON string: {"spec": {...}, "resource_metadata": {...}}, or (before
+// operator 1.10's format) the spec's fields at the top. Nil when it is
+// absent or does not parse.
+func lastReconciled(raw string) *Reconciled {
+	if raw == "" {
+		return nil
+	}
+	var top map[string]any
+	if json.Unmarshal([]byte(raw), &top) != nil {
+		return nil
+	}
+	spec, ok := top["spec"].(map[string]any)
+	if !ok {
+		spec = top
+	}
+	r := &Reconciled{}
+	if job, ok := spec["job"].(map[string]any); ok {
+		r.DesiredState, _ = job["state"].(string)
+	}
+	if c, ok := spec["flinkConfiguration"].(map[string]any); ok {
+		r.Overrides, _, _ = conf(c).lookup(overridesKey)
+	}
+	return r
 }
 
 // confOf returns obj's spec.flinkConfiguration (empty when it has none).

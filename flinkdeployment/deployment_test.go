@@ -72,6 +72,12 @@ func TestReconciling(t *testing.T) {
 		{"upgrading", Status{Generation: 3, ObservedGeneration: 3, ReconciliationState: "UPGRADING", LifecycleState: "UPGRADING"}, "reconciliation is UPGRADING"},
 		{"rolling back", Status{Generation: 3, ObservedGeneration: 3, ReconciliationState: "ROLLING_BACK"}, "ROLLING_BACK"},
 		{"never deployed", Status{Generation: 1, ObservedGeneration: 1, LifecycleState: "CREATED"}, "lifecycle state is CREATED"},
+		{"overrides not reconciled", Status{Generation: 3, ObservedGeneration: 3, LifecycleState: "STABLE", Overrides: "a:2",
+			LastReconciled: &Reconciled{DesiredState: "running", Overrides: "a:1"}}, "not the last reconciled ones"},
+		{"job state not reconciled", Status{Generation: 3, ObservedGeneration: 3, LifecycleState: "STABLE", DesiredState: "suspended",
+			LastReconciled: &Reconciled{DesiredState: "running"}}, "job state suspended is not the last reconciled one"},
+		{"reconciled", Status{Generation: 3, ObservedGeneration: 3, LifecycleState: "STABLE", DesiredState: "running", Overrides: "a:2",
+			LastReconciled: &Reconciled{DesiredState: "running", Overrides: "a:2"}}, ""},
 	} {
 		if got := tt.st.Reconciling(); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 			t.Errorf("%s: Reconciling() = %q, want %q", tt.name, got, tt.want)
@@ -306,5 +312,35 @@ func TestDrainResumes(t *testing.T) {
 	}
 	if s.writes != writes+1 { // only the restore
 		t.Errorf("%d writes after resuming, want 1 (the restore)", s.writes-writes)
+	}
+}
+
+func TestLastReconciled(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		want *Reconciled
+	}{
+		{`{"spec":{"job":{"state":"running"},"flinkConfiguration":{"pipeline.jobvertex-parallelism-overrides":"a:2"}},"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":false}}`,
+			&Reconciled{DesiredState: "running", Overrides: "a:2"}},
+		{`{"spec":{"job":{"state":"suspended"},"flinkConfiguration":{"pipeline":{"jobvertex-parallelism-overrides":"a:3"}}}}`,
+			&Reconciled{DesiredState: "suspended", Overrides: "a:3"}},
+		{`{"job":{"state":"running"},"apiVersion":"flink.apache.org/v1beta1"}`, &Reconciled{DesiredState: "running"}}, // the format before 1.10
+		{"", nil},
+		{"not json", nil},
+	} {
+		got := lastReconciled(tt.raw)
+		if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+			t.Errorf("lastReconciled(%q) = %+v, want %+v", tt.raw, got, tt.want)
+		}
+	}
+}
+
+func TestDrainAlreadySuspended(t *testing.T) {
+	obj := deployment(nil)
+	_ = unstructured.SetNestedField(obj.Object, "suspended", "spec", "job", "state")
+	s := newAPIServer(t, obj)
+	op, err := newDeployment(t, s, Config{}).Drain(context.Background())
+	if !errors.Is(err, ErrNotDrained) || op.State != drain.Failed || !strings.Contains(op.Reason, "already suspended") || s.writes != 0 {
+		t.Errorf("Drain of a suspended deployment: %s %v (%q), %d writes", op.State, err, op.Reason, s.writes)
 	}
 }

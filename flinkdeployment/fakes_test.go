@@ -2,6 +2,7 @@ package flinkdeployment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -265,6 +266,8 @@ func (o *operator) reconcile() {
 			_ = unstructured.SetNestedField(obj.Object, v, append([]string{"status"}, path...)...)
 		}
 		set(gen, "observedGeneration")
+		spec, _ := json.Marshal(map[string]any{"spec": obj.Object["spec"], "resource_metadata": map[string]any{"apiVersion": "flink.apache.org/v1beta1", "firstDeployment": false}})
+		set(string(spec), "reconciliationStatus", "lastReconciledSpec")
 		switch {
 		case desired != "suspended": // an in-place rescale
 			set("DEPLOYED", "reconciliationStatus", "state")
