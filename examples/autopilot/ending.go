@@ -67,26 +67,33 @@ func (s *session) drainJob(in *interrupts, timeout time.Duration, storeDir strin
 	cancelTimeout := max(timeout/2, 5*time.Second)
 	var mu sync.Mutex
 	state := drain.Requested.String()
-	dr, err := flinkdrain.New(flinkdrain.Config{
-		Flink: s.client, Store: store, Timeout: timeout, CancelTimeout: cancelTimeout, Clock: s.clock, Logger: s.log,
-		OnTransition: func(op drain.Operation, st drain.Step) {
-			s.tel.transition(op, st)
-			mu.Lock()
-			state = st.To.String()
-			mu.Unlock()
-			line := fmt.Sprintf("drain: %s -> %s", st.From, st.To)
-			if st.Location != "" {
-				line += " savepoint " + st.Location
-			}
-			if st.Reason != "" {
-				line += " (" + st.Reason + ")"
-			}
-			fmt.Fprintln(s.stdout, line)
-		},
-	})
-	if err != nil {
-		d.State, d.Reason = "failed", err.Error()
-		return d
+	onTransition := func(op drain.Operation, st drain.Step) {
+		s.tel.transition(op, st)
+		mu.Lock()
+		state = st.To.String()
+		mu.Unlock()
+		line := fmt.Sprintf("drain: %s -> %s", st.From, st.To)
+		if st.Location != "" {
+			line += " savepoint " + st.Location
+		}
+		if st.Reason != "" {
+			line += " (" + st.Reason + ")"
+		}
+		fmt.Fprintln(s.stdout, line)
+	}
+	run := s.drainVia
+	if run == nil { // through the JobManager's REST API
+		dr, err := flinkdrain.New(flinkdrain.Config{
+			Flink: s.client, Store: store, Timeout: timeout, CancelTimeout: cancelTimeout, Clock: s.clock, Logger: s.log,
+			OnTransition: onTransition,
+		})
+		if err != nil {
+			d.State, d.Reason = "failed", err.Error()
+			return d
+		}
+		run = func(ctx context.Context, _ drain.Store, _ time.Duration, _ func(drain.Operation, drain.Step)) (drain.Operation, error) {
+			return dr.Drain(ctx, s.job)
+		}
 	}
 	waiting := func() string {
 		mu.Lock()
@@ -97,13 +104,18 @@ func (s *session) drainJob(in *interrupts, timeout time.Duration, storeDir strin
 	}
 	ctx, done := in.drain(waiting)
 	defer done()
-	op, err := dr.Drain(ctx, s.job)
+	op, err := run(ctx, store, timeout, onTransition)
 	d.Took = s.clock.Now().Sub(start)
 	d.State, d.Savepoint, d.Reason = op.State.String(), op.Location, op.Reason
 	switch {
 	case err != nil && ctx.Err() != nil:
 		d.State = "unfinished"
 		d.Reason = fmt.Sprintf("stopped waiting (%s); the record in %s keeps the drain's state: run again to resume it", in.interrupted(), storeDir)
+	case err != nil && strings.Contains(err.Error(), d.Reason):
+		d.Reason = err.Error()
+		if op.State.String() == "" || !op.State.Terminal() {
+			d.State = "unfinished"
+		}
 	case err != nil:
 		d.Reason = strings.TrimSpace(d.Reason + " " + err.Error())
 		if op.State.String() == "" || !op.State.Terminal() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/flinkscale/flinkscale/autoscale"
 	"github.com/flinkscale/flinkscale/clock"
+	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
 	"github.com/flinkscale/flinkscale/flinkapi"
 )
@@ -46,6 +48,10 @@ type session struct {
 	rates    rates
 	// tel receives every step and drain transition (Prometheus metrics).
 	tel *telemetry
+	// drainVia, when set, drains the job another way than flinkdrain
+	// through the REST API (the Flink Kubernetes Operator's, with
+	// -flinkdeployment), recording in store, within timeout.
+	drainVia func(ctx context.Context, store drain.Store, timeout time.Duration, onTransition func(drain.Operation, drain.Step)) (drain.Operation, error)
 	// finished, when set, is asked after every tick with its sample:
 	// true ends the loop then.
 	finished func(report.Sample) bool
@@ -142,6 +148,10 @@ func (s *session) step(rec autoscale.Record) {
 		names = s.last.Named
 	}
 	switch {
+	case errors.Is(rec.Err, autoscale.ErrRefused):
+		smp.Decision, smp.Changes = report.DecisionRefused, changeText(rec, s.last)
+		smp.SlotsBefore, smp.SlotsAfter = smp.Slots, rec.Decision.Slots
+		smp.Reason = names(rec.Err.Error())
 	case rec.Err != nil:
 		smp.Decision, smp.Err = report.DecisionError, names(rec.Err.Error())
 	case len(rec.Changes) > 0:

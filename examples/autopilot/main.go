@@ -43,6 +43,14 @@
 // calls, drains) and a health check on /healthz; grafana-dashboard.json
 // charts them.
 //
+// With -flinkdeployment namespace/name it watches a job deployed by the
+// Flink Kubernetes Operator instead (kube.go, package flinkdeployment):
+// the FlinkDeployment's status gives the job and its REST address, and
+// -apply and -drain-on-exit act through the resource, as the operator
+// wants, never behind its back:
+//
+//	go run ./examples/autopilot -flinkdeployment streaming/orders -apply
+//
 // Ctrl-C or SIGTERM ends the run; during a drain, the first says what the
 // drain waits for and for how long, and a second stops waiting.
 //
@@ -82,7 +90,9 @@ With no flags it runs on embedded Kafka and Flink (about a minute): a job of
 two pipelines reading Kafka, a traffic spike, and the controller that
 rescales the job, then drains it. With -flink-url it watches a real job,
 deciding every -interval; it is a dry run unless -apply is given, and it
-drains the job on exit only with -apply -drain-on-exit.
+drains the job on exit only with -apply -drain-on-exit. With
+-flinkdeployment namespace/name it does so through the Flink Kubernetes
+Operator's resource. -metrics-addr serves Prometheus metrics.
 
 Ctrl-C (or SIGTERM) ends the run; during a drain, the first says what the
 drain waits for, and a second stops waiting (the drain record under
@@ -115,6 +125,10 @@ type options struct {
 	kafkaTLS     bool
 	drainTimeout time.Duration
 	metricsAddr  string
+
+	// The Flink Kubernetes Operator's FlinkDeployment.
+	flinkDeployment string
+	kubeconfig      string
 }
 
 // errUsage marks an error that is the user's flags: exit code 2.
@@ -129,6 +143,8 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "autopilot-out", "directory for the runs' files: each run writes chart.svg, decisions.jsonl, ticks.jsonl and summary.json into a subdirectory of its own; drain records are kept in its drain/")
 	fs.BoolVar(&o.verbose, "v", false, "log debug lines to stderr")
 	fs.StringVar(&o.flinkURL, "flink-url", "", "real mode: the JobManager REST URL, e.g. https://flink-jm:8081")
+	fs.StringVar(&o.flinkDeployment, "flinkdeployment", "", "real mode through the Flink Kubernetes Operator: the FlinkDeployment namespace/name; its status gives the job and the REST address (-flink-url overrides it), -apply rescales and -drain-on-exit drains through the operator")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "with -flinkdeployment: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config, else the in-cluster service account)")
 	fs.StringVar(&o.job, "job", "", "real mode: the job ID (default: the only running job)")
 	fs.StringVar(&brokers, "kafka-brokers", "", "real mode: Kafka bootstrap addresses, comma-separated (enables Kafka lag)")
 	fs.StringVar(&o.group, "group", "", "real mode: the job's Kafka consumer group (with -kafka-brokers)")
@@ -176,7 +192,17 @@ func (o options) check(fs *flag.FlagSet) error {
 	if o.out == "" {
 		return bad("-out must name a directory")
 	}
-	if o.flinkURL == "" {
+	if o.flinkDeployment != "" {
+		if _, _, err := kubeTarget(o.flinkDeployment); err != nil {
+			return bad("-flinkdeployment: %v", err)
+		}
+		if o.job != "" {
+			return bad("-job does not go with -flinkdeployment: the FlinkDeployment's status names its job")
+		}
+	} else if o.kubeconfig != "" {
+		return bad("-kubeconfig goes with -flinkdeployment")
+	}
+	if o.flinkURL == "" && o.flinkDeployment == "" {
 		var real []string
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
@@ -210,7 +236,7 @@ func (o options) check(fs *flag.FlagSet) error {
 	if _, err := parseTopics(o.topics); err != nil {
 		return bad("-topics: %v", err)
 	}
-	if !strings.HasPrefix(o.flinkURL, "http://") && !strings.HasPrefix(o.flinkURL, "https://") {
+	if o.flinkURL != "" && !strings.HasPrefix(o.flinkURL, "http://") && !strings.HasPrefix(o.flinkURL, "https://") {
 		return bad("-flink-url %q: want an http:// or https:// URL", o.flinkURL)
 	}
 	return nil
@@ -264,7 +290,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sigs <-ch
 	stop := newInterrupts(ctx, stderr)
 	defer stop.close()
 	go stop.watch(sigs)
-	if o.flinkURL == "" {
+	if o.flinkURL == "" && o.flinkDeployment == "" {
 		err = runEmbedded(stop, o, stdout, stderr)
 	} else {
 		err = runReal(stop, o, stdout, stderr)

@@ -10,6 +10,7 @@ import (
 	"github.com/flinkscale/flinkscale/autoscale/flinkio"
 	"github.com/flinkscale/flinkscale/backlog"
 	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
+	"github.com/flinkscale/flinkscale/flinkdeployment"
 )
 
 // runReal watches (and with -apply, rescales) a job on a real cluster,
@@ -25,6 +26,18 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer tel.close()
+	// With -flinkdeployment, the operator's resource names the job and
+	// its REST address, and is what -apply and -drain-on-exit act on.
+	var dep *flinkdeployment.Deployment
+	var depCfg flinkdeployment.Config
+	if o.flinkDeployment != "" {
+		kctx, cancelKube := context.WithTimeout(in.Run, connectTimeout)
+		dep, depCfg, err = operatorTarget(kctx, &o, logger, stdout)
+		cancelKube()
+		if err != nil {
+			return err
+		}
+	}
 	client, err := realClient(o, logger, tel)
 	if err != nil {
 		return err
@@ -78,7 +91,10 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 	}
 	var act autoscale.Actuator = &autoscale.DryRun{}
 	mode := "dry run: decisions are printed, nothing is changed (-apply to rescale)"
-	if o.apply {
+	switch {
+	case o.apply && dep != nil:
+		act, mode = dep.Actuator(), "applying through the Flink Kubernetes Operator: pipeline.jobvertex-parallelism-overrides in the FlinkDeployment (in place with Flink 1.18+ and the adaptive scheduler, else a full upgrade)"
+	case o.apply:
 		act, mode = flinkio.Rescale{Client: client, Job: job}, "applying: rescales in place through the adaptive scheduler"
 	}
 	out, err := report.OpenRun(o.out, time.Now())
@@ -94,9 +110,21 @@ func runReal(in *interrupts, o options, stdout, stderr io.Writer) error {
 		observer: observer, policy: policy, actuator: act,
 		interval: o.interval, slo: pol.LagSLO, rates: counterRates, tel: tel,
 	}
-	runCtx, stopRun := in.Run, context.CancelFunc(func() {})
+	runCtx, stopRun := context.WithCancel(in.Run)
 	if o.duration > 0 {
-		runCtx, stopRun = context.WithTimeout(in.Run, o.duration)
+		var stopTimer context.CancelFunc
+		runCtx, stopTimer = context.WithTimeout(runCtx, o.duration)
+		defer stopTimer()
+	}
+	if dep != nil {
+		s.drainVia = operatorDrain(depCfg)
+		watchCtx, stopWatch := context.WithCancel(runCtx)
+		defer stopWatch()
+		go watchDeployment(watchCtx, dep, string(job), stderr, func(newJob string) {
+			fmt.Fprintf(stderr, "autopilot: the operator now runs job %s instead of %s (an upgrade redeployed it): ending this run; run again to follow the new job\n", newJob, job)
+			stopWatch()
+			stopRun()
+		})
 	}
 	s.loop(runCtx)
 	stopRun()

@@ -15,6 +15,9 @@ const (
 	DecisionScale = "scale"
 	// DecisionError is a tick that failed (see Sample.Err).
 	DecisionError = "error"
+	// DecisionRefused is a tick whose rescale the actuator declined
+	// without trying it (the operator reconciling): Sample.Reason says why.
+	DecisionRefused = "refused"
 )
 
 // Job states used in Sample.State, as Flink names them; others are

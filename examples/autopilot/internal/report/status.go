@@ -104,6 +104,8 @@ func decisionWord(s Sample) string {
 	switch {
 	case s.Err != "" || s.Decision == DecisionError:
 		return "error"
+	case s.Decision == DecisionRefused:
+		return "refused" + slots
 	case s.Rescaled():
 		return "rescaled" + slots
 	case s.WouldRescale():
@@ -124,7 +126,7 @@ func detail(s Sample) string {
 			return err
 		}
 		return reason
-	case s.Decision == DecisionScale:
+	case s.Decision == DecisionScale || s.Decision == DecisionRefused:
 		ch := oneLine(s.Changes)
 		if ch != "" && reason != "" {
 			return ch + ": " + reason
