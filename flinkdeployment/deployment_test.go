@@ -271,6 +271,13 @@ func TestDrain(t *testing.T) {
 			if !equalJSON(conf, tt.conf) && !(tt.conf == nil && len(conf) == 0) {
 				t.Errorf("flinkConfiguration after the drain %v, want %v as before", conf, tt.conf)
 			}
+			wantDesired := "suspended"
+			if tt.wantJob == "RUNNING" {
+				wantDesired = "running" // a failed drain leaves a running job running
+			}
+			if desired, _, _ := unstructured.NestedString(obj.Object, "spec", "job", "state"); desired != wantDesired {
+				t.Errorf("spec.job.state %q after the drain, want %q", desired, wantDesired)
+			}
 			if mode, _, _ := unstructured.NestedString(obj.Object, "spec", "job", "upgradeMode"); mode != "last-state" {
 				t.Errorf("upgradeMode %q after the drain, want last-state back", mode)
 			}

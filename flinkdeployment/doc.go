@@ -76,7 +76,9 @@
 // cancels only when DrainConfig.Fallback is FallbackCancel (upgradeMode
 // stateless, which the operator suspends without a savepoint). Once it has
 // ended it restores what it changed (keys, upgradeMode, its annotations);
-// the job stays suspended.
+// a drained or cancelled job stays suspended, and after a failed drain a
+// job that still runs gets spec.job.state running back, so that the
+// operator stops trying to suspend it.
 //
 // # Versions
 //

@@ -39,7 +39,8 @@ const (
 	// suspend: a savepoint is the drain's only when it is another.
 	AnnotationPrevious = "flinkscale.io/drain-previous-savepoint"
 	// AnnotationRestore lists what Drain changed to restore afterwards:
-	// "upgradeMode=<mode>" and "added=<key>" entries, ";"-separated.
+	// "upgradeMode=<mode>", "state=<job state>", "added=<key>" and
+	// "was=<key>=<value>" entries, ";"-separated.
 	AnnotationRestore = "flinkscale.io/drain-restore"
 )
 
@@ -115,13 +116,13 @@ func (r *drainRun) run(ctx context.Context) error {
 		op := r.m.Operation()
 		switch op.State {
 		case drain.Drained:
-			r.restore(ctx)
+			r.restore(ctx, false)
 			return nil
 		case drain.Cancelled:
-			r.restore(ctx)
+			r.restore(ctx, false)
 			return fmt.Errorf("%w: %s", ErrCancelled, op.Reason)
 		case drain.Failed:
-			r.restore(ctx)
+			r.restore(ctx, true)
 			return fmt.Errorf("%w: %s", ErrNotDrained, op.Reason)
 		}
 		st, err := r.d.Read(ctx)
@@ -226,7 +227,7 @@ func (r *drainRun) suspend(ctx context.Context, trigger string) error {
 			return false, fmt.Errorf("%w: no spec.job (a session cluster has no job to suspend)", ErrInvalidSpec)
 		}
 		c := confOf(obj)
-		restore := []string{"upgradeMode=" + st.UpgradeMode}
+		restore := []string{"upgradeMode=" + st.UpgradeMode, "state=" + st.DesiredState}
 		for _, kv := range [][2]string{{DrainKey, "true"}, {FallbackKey, "false"}} {
 			if v, at, err := c.lookup(kv[0]); err != nil {
 				return false, err
@@ -278,13 +279,15 @@ func (r *drainRun) fallback(why string) error {
 	return r.fire(drain.Event{Kind: drain.Fail, Reason: why + "; nothing was cancelled (DrainConfig.Fallback is FallbackNone)"})
 }
 
-// restore removes what the drain added to the spec once it has ended (the
-// job stays suspended): the keys it added, the values it replaced, the
-// upgradeMode it set (the fallback's stateless too, so that resuming the
-// job later restores its state as the user's mode says), and its
-// annotations. Best effort: a failure is
+// restore removes what the drain added to the spec once it has ended:
+// the keys it added, the values it replaced, the upgradeMode it set (the
+// fallback's stateless too, so that resuming the job later restores its
+// state as the user's mode says), and its annotations. A drained or
+// cancelled job stays suspended; after a failed drain, a job that still
+// runs gets its job state back (running), so that the operator does not
+// go on suspending it, without a savepoint once FallbackKey is restored. Best effort: a failure is
 // logged, the drain's outcome stands.
-func (r *drainRun) restore(ctx context.Context) {
+func (r *drainRun) restore(ctx context.Context, failed bool) {
 	err := r.d.update(context.WithoutCancel(ctx), "restore the spec after the drain", func(obj *unstructured.Unstructured, st Status) (bool, error) {
 		ann := obj.GetAnnotations()
 		rs, ok := ann[AnnotationRestore]
@@ -301,6 +304,12 @@ func (r *drainRun) restore(ctx context.Context) {
 				key, old, _ := strings.Cut(val, "=")
 				if err := c.set(key, old); err != nil {
 					return false, err
+				}
+			case "state": // a failed drain of a job still running leaves it running, as it was
+				if failed && val != "" && val != "suspended" && (st.JobState == "RUNNING" || st.JobState == "RESTARTING" || st.JobState == "CREATED" || st.JobState == "INITIALIZING") {
+					if err := unstructured.SetNestedField(obj.Object, val, "spec", "job", "state"); err != nil {
+						return false, err
+					}
 				}
 			case "upgradeMode": // also after the fallback: a later resume then restores state as before
 				if val == "" {
