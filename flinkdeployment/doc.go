@@ -112,5 +112,16 @@
 // operator's CRD schema with apiextensions-apiserver's validation and
 // pruning; a fake operator reconciles as the real one does.
 //
+// The kubeapi tier (build tag kubeapi, run by .ci/run) runs the actuator,
+// a watch and a drain against a real API server serving the same CRD:
+// internal/kubeapi starts k8s.io/apiextensions-apiserver (the CRD server
+// of kube-apiserver, run on its own) over etcd, both built from the Go
+// module proxy. There the validation, pruning (any warning fails the
+// test), the 409 on a stale resourceVersion, the generation and the
+// status subresource are the real server's. It has no RBAC (that server
+// authorizes its admin only), so the Role is checked by TestRBAC:
+//
+//	go test -tags kubeapi -count=1 -run KubeAPI -v ./flinkdeployment
+//
 // Deployment is safe for concurrent use.
 package flinkdeployment

@@ -246,9 +246,16 @@ func (c operatorClock) Sleep(ctx context.Context, d time.Duration) error {
 // a path, as the operator's last-state fallback does), "stale" (suspended,
 // the savepoint path left as it was).
 type operator struct {
-	s         *apiServer
+	s         statusStore
 	savepoint string
 	n         int
+}
+
+// statusStore is where the fake operator reads the object and writes its
+// status: the fake API server, or a real one (the kubeapi tier).
+type statusStore interface {
+	object() *unstructured.Unstructured
+	writeStatus(edit func(obj *unstructured.Unstructured))
 }
 
 func (o *operator) reconcile() {
