@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package kubeapi starts a real Kubernetes API server for custom
 // resources on loopback, for the optional kubeapi test tier: the
 // standalone k8s.io/apiextensions-apiserver (the CRD server of
@@ -8,7 +10,8 @@
 // generation, status subresource and watch; it has no core API (no
 // namespaces, RBAC or discovery), so clients name the resource they use.
 //
-// It runs as upstream's own integration tests run it: authentication by
+// Linux only (process groups, Pdeathsig). It runs as upstream's own
+// integration tests run it: authentication by
 // a client certificate of our own CA in group system:masters (always
 // authorized), the delegated authentication and authorization pointed at
 // a kubeconfig that is never reached, namespace lifecycle admission off.
