@@ -34,8 +34,9 @@
 //	partition  a partition number or split ID                 BacklogConfig.Partitions per group (0: none)
 //	job        a Flink job ID                                 one per controller
 //	name       a vertex's name                                one per vertex
-//	status     a lag health status (6), or an HTTP status code
-//	route      a Flink REST path template                     about 30 (flinkapi's routes)
+//	status     a lag health status; for flinkapi, the final      6; the codes Flink answers
+//	           HTTP status code, "canceled" or "error"        and 2 more
+//	route      a Flink REST path template                     16 (flinkapi's routes)
 //	method     GET, POST, PUT, PATCH                          4
 //	outcome    keep, applied, dry_run, refused, failed;       5; 2; 3
 //	           ok, error; drained, cancelled, failed

@@ -28,7 +28,7 @@ func (c FlinkAPIConfig) Validate() error {
 // FlinkAPI exports a flinkapi.Client's calls: set its Call method as
 // flinkapi.Config.OnCall, and register it on your own registry. Labels:
 // method, route (the REST resource's path template from Flink's REST API
-// specification, a fixed set of about 30, never the raw path), and status
+// specification, one of flinkapi's 16, never the raw path), and status
 // (the final HTTP status code, "canceled" when the caller's ctx ended
 // before an answer, "error" for any other call with no answer). Safe for
 // concurrent use.
