@@ -178,7 +178,10 @@ func (c *Client) JobStatus(ctx context.Context, job JobID) (JobState, error) {
 // /jobs/{jobid}?mode=cancel) and returns once Flink accepted the request; the
 // job passes through CANCELLING to CANCELED afterwards. A job Flink does not
 // know gives an error wrapping ErrNotFound; a job that already reached
-// another terminal state gives one wrapping ErrConflict.
+// another terminal state gives one wrapping ErrConflict, except for a moment
+// after it finished: while the JobManager still cleans the job up, Flink
+// acknowledges the cancel and nothing happens (the job stays FINISHED), as
+// the real tier sees. A caller tells the two apart by the job's state.
 func (c *Client) Cancel(ctx context.Context, job JobID) error {
 	if err := job.Validate(); err != nil {
 		return c.refuse(http.MethodPatch, routeJob, err)

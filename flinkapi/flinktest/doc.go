@@ -75,7 +75,9 @@
 //	unknown job: savepoint            202, the operation fails          the same (stop too: not measured)
 //	unknown job: other routes         404                               the same
 //	checkpointing off                 200, interval Long.MAX_VALUE      the same
-//	cancel                            202 {}; 409 once FINISHED         the same
+//	cancel                            202 {}; 409 once FINISHED, but    202 {}; 409 as soon as
+//	                                  202 (nothing happens) while the   FINISHED
+//	                                  finished job is cleaned up
 //	PUT requirements, terminal job    500                               the same
 //	re-sent savepoint triggerId       202, the same id                  the same
 //	in-progress operation             "operation": null                 the same

@@ -145,7 +145,10 @@ func renderPlanNode(v *vertex) flinkapi.PlanNode {
 }
 
 // patchJob serves PATCH /jobs/{jobid}?mode=cancel. Cancelling a CANCELED
-// job is accepted again; a job that FINISHED or FAILED answers 409.
+// job is accepted again; a job that FINISHED or FAILED answers 409. Real
+// Flink acknowledges such a cancel (and does nothing) for a moment after
+// the job finished, while its JobManager runner is cleaned up; the fake
+// answers 409 at once, as Flink does afterwards.
 func (s *Server) patchJob(w http.ResponseWriter, r *http.Request, j *job, now time.Time) {
 	if mode := r.URL.Query().Get("mode"); mode != "" && !strings.EqualFold(mode, "cancel") {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf(badParams+"unsupported termination mode %q", mode))
