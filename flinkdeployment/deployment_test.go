@@ -351,3 +351,22 @@ func TestDrainAlreadySuspended(t *testing.T) {
 		t.Errorf("Drain of a suspended deployment: %s %v (%q), %d writes", op.State, err, op.Reason, s.writes)
 	}
 }
+
+// TestDrainReadFailures: reads of the status that fail for a while (the
+// API server unavailable) are waited out a poll apart, never retried in a
+// busy loop, and the drain then completes.
+func TestDrainReadFailures(t *testing.T) {
+	s := newAPIServer(t, deployment(nil))
+	s.failGet = func(n int) bool { return n >= 2 && n <= 6 } // the first read (Drain's own) passes
+	op := &operator{s: s, savepoint: "ok"}
+	clk := operatorClock{clocktest.New(clocktest.Start), op}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := newDeployment(t, s, Config{Clock: clk}).Drain(ctx)
+	if err != nil || res.State != drain.Drained {
+		t.Fatalf("Drain: %s %v", res.State, err)
+	}
+	if _, sleeps := clk.Slept(); sleeps < 5 {
+		t.Errorf("%d pauses for 5 failed reads", sleeps)
+	}
+}

@@ -137,7 +137,7 @@ func (r *drainRun) run(ctx context.Context) error {
 		} else if err := r.advance(ctx, op, st, deadline, &cancelBy); err != nil {
 			return err
 		}
-		if op := r.m.Operation(); op.State == drain.Requested || op.State == drain.Stopping || op.State.Terminal() {
+		if now := r.m.Operation().State; now != op.State && (now == drain.Requested || now == drain.Stopping || now.Terminal()) {
 			continue // act on the new state at once
 		}
 		if err := r.d.cfg.Clock.Sleep(ctx, cfg.Poll); err != nil {

@@ -91,8 +91,10 @@ type apiServer struct {
 
 	mu        sync.Mutex
 	writes    int
-	conflicts int             // the next n updates answer 409 (another writer won)
-	forbidden map[string]bool // verbs RBAC denies
+	conflicts int              // the next n updates answer 409 (another writer won)
+	forbidden map[string]bool  // verbs RBAC denies
+	gets      int              // GETs answered so far
+	failGet   func(n int) bool // whether the n-th GET (from 1) answers 503
 }
 
 func newAPIServer(t *testing.T, objs ...*unstructured.Unstructured) *apiServer {
@@ -128,6 +130,12 @@ func (s *apiServer) react(a k8stesting.Action) (bool, runtime.Object, error) {
 	gr := Resource().GroupResource()
 	if s.forbidden[a.GetVerb()] {
 		return true, nil, apierrors.NewForbidden(gr, testName, errors.New(`User "system:serviceaccount:streaming:autopilot" cannot `+a.GetVerb()+` resource "flinkdeployments"`))
+	}
+	if a.GetVerb() == "get" {
+		s.gets++
+		if s.failGet != nil && s.failGet(s.gets) {
+			return true, nil, apierrors.NewServiceUnavailable("etcd leader changed")
+		}
 	}
 	u, ok := a.(k8stesting.UpdateAction)
 	if !ok || a.GetSubresource() != "" {
