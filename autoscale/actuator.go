@@ -137,7 +137,10 @@ var ErrNoPatcher = errors.New("autoscale: ParallelismOverrides has no Patch func
 // merge patch of the FlinkDeployment and hands it to Patch, which applies
 // it with the caller's Kubernetes client. The operator then redeploys the
 // job (a savepoint or last-state upgrade), or rescales in place with Flink
-// 1.18+ and the adaptive scheduler.
+// 1.18+ and the adaptive scheduler. The patch is blind: it writes the flat
+// key whatever form the object uses, without the resourceVersion, and
+// while the operator reconciles too. Package flinkdeployment's Actuator
+// reads the object first and avoids all three.
 type ParallelismOverrides struct {
 	// Patch applies a JSON merge patch (RFC 7386) to the FlinkDeployment.
 	Patch func(ctx context.Context, patch []byte) error
@@ -165,17 +168,30 @@ func OverridesValue(targets map[string]int) string {
 	return strings.Join(parts, ",")
 }
 
-// MergePatch renders targets as a JSON merge patch of a FlinkDeployment:
-// {"spec":{"flinkConfiguration":{OverridesKey: OverridesValue(targets)}}}.
-// Targets below 1 or empty IDs are an error wrapping ErrInvalidConfig.
-func MergePatch(targets map[string]int) ([]byte, error) {
+// CheckTargets reports whether targets can be written as OverridesKey's
+// value: at least one, no empty ID or one holding ":" or ",", no target
+// below 1. Its error wraps ErrInvalidConfig.
+func CheckTargets(targets map[string]int) error {
 	if len(targets) == 0 {
-		return nil, fmt.Errorf("%w: no targets to render", ErrInvalidConfig)
+		return fmt.Errorf("%w: no targets to render", ErrInvalidConfig)
 	}
 	for id, t := range targets {
 		if id == "" || strings.ContainsAny(id, ":,") || t < 1 {
-			return nil, fmt.Errorf("%w: target %q = %d", ErrInvalidConfig, id, t)
+			return fmt.Errorf("%w: target %q = %d", ErrInvalidConfig, id, t)
 		}
+	}
+	return nil
+}
+
+// MergePatch renders targets as a JSON merge patch of a FlinkDeployment:
+// {"spec":{"flinkConfiguration":{OverridesKey: OverridesValue(targets)}}}.
+// Targets CheckTargets refuses are an error wrapping ErrInvalidConfig. The
+// patch writes the flat key: on a FlinkDeployment whose configuration is
+// nested (operator 1.13+), a nested value stays behind beside it; package
+// flinkdeployment writes the object's own form.
+func MergePatch(targets map[string]int) ([]byte, error) {
+	if err := CheckTargets(targets); err != nil {
+		return nil, err
 	}
 	patch := map[string]any{"spec": map[string]any{"flinkConfiguration": map[string]string{OverridesKey: OverridesValue(targets)}}}
 	return json.Marshal(patch)

@@ -41,7 +41,7 @@ func (a actuator) Apply(ctx context.Context, dec autoscale.Decision, obs autosca
 	if len(dec.Targets) == 0 {
 		return nil
 	}
-	if _, err := autoscale.MergePatch(dec.Targets); err != nil { // checks the targets
+	if err := autoscale.CheckTargets(dec.Targets); err != nil {
 		return err
 	}
 	return a.d.update(ctx, "set "+overridesKey, func(obj *unstructured.Unstructured, st Status) (bool, error) {
