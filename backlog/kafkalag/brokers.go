@@ -52,13 +52,17 @@ func (c *busy) get(b *sarama.Broker) int {
 }
 
 // request runs f, a request to broker b, with call, counting it as in
-// flight on b until sarama returns, even after ctx is done.
+// flight on b until sarama returns, even after ctx is done, and as sent
+// unless it never reached the broker (sarama.ErrNotConnected).
 func request[T any](ctx context.Context, l *Lag, b *sarama.Broker, f func() (T, error)) (T, error) {
 	return call(ctx, func() (T, error) {
-		countRequest(ctx)
 		l.busy.add(b, 1)
 		defer l.busy.add(b, -1)
-		return f()
+		v, err := f()
+		if !errors.Is(err, sarama.ErrNotConnected) {
+			countRequest(ctx)
+		}
+		return v, err
 	})
 }
 
