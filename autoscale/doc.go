@@ -119,7 +119,11 @@
 //     limit outside the job), Default does not scale that vertex above its
 //     former parallelism for two trend windows, and says so.
 //   - Each edge's ratio of records out to records in (from the counters
-//     since the restart), to carry demand through the graph.
+//     since the restart), to carry demand through the graph: the upstream
+//     vertex's own records out over its records in when the edge is its
+//     only output, since the downstream vertex's records in lag behind by
+//     the records in flight (thousands in network buffers while it falls
+//     behind), which would read as a filter.
 //   - Each restart it decided: its downtime, from the decision (or the
 //     last call after it that still saw the job running as it was) to the
 //     job's RUNNING again. The longest of the last three replaces
