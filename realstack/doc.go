@@ -82,6 +82,32 @@
 // otherwise removes it. NewKafka and Kafka.Close do the same without a
 // testing.TB, for use in your own harnesses.
 //
+// # The operator's autoscaler
+//
+// NewAutoscaler (or StartAutoscaler in a test) runs the Flink Kubernetes
+// Operator's autoscaler beside a session cluster, in its own JVM, for
+// comparing it with our policies on the same live job. The operator
+// publishes it without Kubernetes as
+// org.apache.flink:flink-autoscaler-standalone, but the Maven repository
+// this project's machines reach serves none of its releases (1.7.0 to
+// 1.15.0, each tried on 2026-12-07), and of the library it wraps,
+// org.apache.flink:flink-autoscaler, only 1.7.0 and 1.10.0. So the harness
+// builds a small loop of ours (java/autoscaler) on the library
+// (DefaultAutoscalerVersion, 1.10.0, the operator's metric collection over
+// the REST API, its evaluation and its scaling decisions, unchanged) with
+// the cluster's flink-clients: every AutoscalerConfig.Interval, one
+// JobAutoScalerImpl.scale call per job not in a terminal state, as the
+// standalone entrypoint makes. It differs from the standalone module in
+// that the job's own configuration is not merged in (every key goes in
+// AutoscalerConfig.Options), its state is in memory, and it writes what it
+// evaluated, reported and realized as JSON lines (Records,
+// AutoscalerRecord). By default it only recommends
+// (job.autoscaler.scaling.enabled false, AutoscalerShortWindows); with
+// Apply and scaling enabled it rescales in place through PUT
+// /jobs/{id}/resource-requirements, as the standalone autoscaler does with
+// the adaptive scheduler. Durations in Options must be in Flink's form
+// (FlinkDuration), not Go's.
+//
 // # Times and memory
 //
 // Measured on the project's machine: 2 cores shared with other sessions'

@@ -154,7 +154,14 @@ func TestTestJobArgs(t *testing.T) {
 // TestTestJobSourcesEmbedded: the embedded Maven project has its pom and
 // every Java source, and nothing built.
 func TestTestJobSourcesEmbedded(t *testing.T) {
-	sub, err := fs.Sub(testJobSources, "java/testjob")
+	checkEmbeddedProject(t, testJobSources, "java/testjob", "pom.xml", "src/main/java/io/github/flinkscale/realstack/testjob/Submit.java")
+}
+
+// checkEmbeddedProject checks that the Maven project embedded at dir of
+// fsys holds every file in want and no build output.
+func checkEmbeddedProject(t *testing.T, fsys fs.FS, dir string, want ...string) fs.FS {
+	t.Helper()
+	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,16 +172,17 @@ func TestTestJobSourcesEmbedded(t *testing.T) {
 		}
 		return err
 	})
-	for _, want := range []string{"pom.xml", "src/main/java/io/github/flinkscale/realstack/testjob/Submit.java"} {
-		if !slices.Contains(files, want) {
-			t.Errorf("embedded test job lacks %s (has %v)", want, files)
+	for _, w := range want {
+		if !slices.Contains(files, w) {
+			t.Errorf("embedded project %s lacks %s (has %v)", dir, w, files)
 		}
 	}
 	for _, f := range files {
 		if strings.HasSuffix(f, ".jar") || strings.HasSuffix(f, ".class") {
-			t.Errorf("embedded test job holds a build output: %s", f)
+			t.Errorf("embedded project %s holds a build output: %s", dir, f)
 		}
 	}
+	return sub
 }
 
 func TestRenderFlinkConfig(t *testing.T) {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -144,6 +146,55 @@ func countPartition(ctx context.Context, consumer sarama.Consumer, topic string,
 			return n, nil
 		case <-ctx.Done():
 			return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, ctx.Err())
+		}
+	}
+}
+
+// ProduceAtRate writes records "r-N" (N counting from produced's value) to
+// topic at rate(now) records/s, spread over its partitions round-robin and
+// acknowledged by every in-sync replica by an idempotent producer, each
+// timestamped when sent, in batches every 100 ms, until rate says the
+// trace is over (nil) or ctx ends (its error). produced counts the records
+// acknowledged; read it while the producer runs.
+func ProduceAtRate(ctx context.Context, k *Kafka, topic string, rate func(now time.Time) (recordsPerSecond float64, over bool), produced *atomic.Int64) error {
+	conf := k.SaramaConfig()
+	conf.Producer.Return.Successes = true
+	conf.Producer.RequiredAcks = sarama.WaitForAll
+	conf.Producer.Idempotent = true
+	conf.Net.MaxOpenRequests = 1
+	conf.Producer.Partitioner = sarama.NewRoundRobinPartitioner
+	p, err := sarama.NewSyncProducer(k.Addrs(), conf)
+	if err != nil {
+		return fmt.Errorf("realstack: kafka producer: %w", err)
+	}
+	defer p.Close()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	due, last := float64(produced.Load()), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-tick.C:
+			r, over := rate(now)
+			if over {
+				return nil
+			}
+			if r > 0 && !math.IsInf(r, 0) {
+				due += r * now.Sub(last).Seconds()
+			}
+			last = now
+		}
+		sent := produced.Load()
+		var msgs []*sarama.ProducerMessage
+		for n := sent; n < int64(due); n++ {
+			msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("r-" + strconv.FormatInt(n, 10)), Timestamp: time.Now()})
+		}
+		if len(msgs) > 0 {
+			if err := p.SendMessages(msgs); err != nil {
+				return fmt.Errorf("realstack: producing to %s: %w", topic, err)
+			}
+			produced.Add(int64(len(msgs)))
 		}
 	}
 }

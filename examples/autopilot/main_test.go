@@ -61,7 +61,7 @@ func readSummary(t *testing.T, dir string) report.Summary {
 // so that a failure seen once on a loaded machine can be understood.
 func logOnFailure(t *testing.T, stdout *bytes.Buffer, dir string) {
 	t.Cleanup(func() {
-		if !t.Failed() {
+		if !t.Failed() && os.Getenv("AUTOPILOT_TEST_LOG") == "" {
 			return
 		}
 		t.Logf("stdout:\n%s", stdout.String())

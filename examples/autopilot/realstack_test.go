@@ -22,15 +22,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/IBM/sarama"
 
 	"github.com/flinkscale/flinkscale/drain"
 	"github.com/flinkscale/flinkscale/examples/autopilot/internal/report"
@@ -120,7 +117,7 @@ func TestRealStackAutopilot(t *testing.T) {
 	tr := &stackTrace{}
 	var produced atomic.Int64
 	prodErr := make(chan error, 1)
-	go func() { prodErr <- produceTrace(ctx, k, in, tr.rate, &produced) }()
+	go func() { prodErr <- realstack.ProduceAtRate(ctx, k, in, tr.rate, &produced) }()
 	warm := time.Now()
 	realtest.Eventually(ctx, t, "the job to warm up", 2*time.Minute, func() (bool, error) {
 		cp, err := c.Checkpoints(ctx, id)
@@ -307,51 +304,6 @@ func checkSavepoint(t *testing.T, f *realstack.Flink, loc string) {
 	}
 	if _, err := os.Stat(filepath.Join(p, "_metadata")); err != nil {
 		t.Errorf("savepoint %s: %v", loc, err)
-	}
-}
-
-// produceTrace writes the trace to topic until it is over, paced every
-// 100 ms by what its rate integrates to, through an idempotent producer (a
-// retry never writes a record twice). produced counts the records Kafka
-// acknowledged.
-func produceTrace(ctx context.Context, k *realstack.Kafka, topic string, rate func(time.Time) (float64, bool), produced *atomic.Int64) error {
-	conf := k.SaramaConfig()
-	conf.Producer.Return.Successes = true
-	conf.Producer.RequiredAcks = sarama.WaitForAll
-	conf.Producer.Idempotent = true
-	conf.Net.MaxOpenRequests = 1
-	conf.Producer.Partitioner = sarama.NewRoundRobinPartitioner
-	p, err := sarama.NewSyncProducer(k.Addrs(), conf)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	due, last := 0.0, time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case now := <-tick.C:
-			r, over := rate(now)
-			if over {
-				return nil
-			}
-			due += r * now.Sub(last).Seconds()
-			last = now
-		}
-		sent := produced.Load()
-		var msgs []*sarama.ProducerMessage
-		for n := sent; n < int64(due); n++ {
-			msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Value: sarama.StringEncoder("r-" + strconv.FormatInt(n, 10)), Timestamp: time.Now()})
-		}
-		if len(msgs) > 0 {
-			if err := p.SendMessages(msgs); err != nil {
-				return err
-			}
-			produced.Add(int64(len(msgs)))
-		}
 	}
 }
 
