@@ -80,18 +80,9 @@ type rcCheck struct {
 // each rescale, and checks that every record came out exactly once.
 func TestRealRescaleCost(t *testing.T) {
 	r := &rcRun{began: time.Now(), load: []string{loadAverage()}}
-	k := realstack.StartKafka(t, realstack.KafkaConfig{})
-	f := realstack.StartFlink(t, realstack.FlinkConfig{
-		Version: "1.20", TaskManagers: 1, Slots: 8, MetricsFetchInterval: 500 * time.Millisecond,
-		Config: realtest.RescaleAtOnce(),
-	})
+	k, f, c := startStack(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
-	c, err := flinkapi.New(flinkapi.Config{BaseURL: f.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	r.k, r.f, r.c, r.kv = k, f, c, realtest.NewOffsets(t, k)
 	job := realstack.TestJob{
 		BootstrapServers: strings.Join(k.Addrs(), ","), Name: "rescalecost", MaxParallelism: rcParts,
@@ -122,6 +113,24 @@ func TestRealRescaleCost(t *testing.T) {
 		}
 		t.Logf("report written to %s", path)
 	}
+}
+
+// startStack starts Kafka and a Flink 1.20 cluster (one TaskManager of 8
+// slots, the adaptive scheduler rescaling at once, metrics fetched every
+// 500 ms) and a client of it, all ended by the test's cleanups.
+func startStack(t *testing.T) (*realstack.Kafka, *realstack.Flink, *flinkapi.Client) {
+	t.Helper()
+	k := realstack.StartKafka(t, realstack.KafkaConfig{})
+	f := realstack.StartFlink(t, realstack.FlinkConfig{
+		Version: "1.20", TaskManagers: 1, Slots: 8, MetricsFetchInterval: 500 * time.Millisecond,
+		Config: realtest.RescaleAtOnce(),
+	})
+	c, err := flinkapi.New(flinkapi.Config{BaseURL: f.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return k, f, c
 }
 
 // wire waits for the job to run and builds the Observer as the README
