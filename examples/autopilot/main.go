@@ -66,6 +66,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -120,6 +121,7 @@ type options struct {
 	tlsKey       string
 	authHeader   string
 	interval     time.Duration
+	timeScale    float64 // 0 or 1: production time; see realPolicy
 	apply        bool
 	drainOnExit  bool
 	kafkaTLS     bool
@@ -155,6 +157,7 @@ func parse(args []string, stdout io.Writer) (options, error) {
 	fs.BoolVar(&o.kafkaTLS, "kafka-tls", false, "real mode: connect to Kafka over TLS with the -tls-* files")
 	fs.StringVar(&o.authHeader, "auth-header", "", "real mode: Authorization header for the JobManager; '@ENV' reads it from environment variable ENV")
 	fs.DurationVar(&o.interval, "interval", time.Minute, "real mode: time between decisions")
+	fs.Float64Var(&o.timeScale, "time-scale", 1, "real mode: run the policy on a compressed time scale: its lag SLO, catch-up time, restart cost and downtime, trend window and horizon multiplied by this (e.g. 0.1 for a test job whose windows are shortened tenfold); the job's own intervals are measured as they are")
 	fs.BoolVar(&o.apply, "apply", false, "real mode: rescale the job (default: dry run, decisions only)")
 	fs.BoolVar(&o.drainOnExit, "drain-on-exit", false, "real mode, with -apply: stop the job with drain and a savepoint when the autopilot ends")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on /metrics and a health check on /healthz at this address, e.g. :9090 (default: not served)")
@@ -219,6 +222,8 @@ func (o options) check(fs *flag.FlagSet) error {
 	switch {
 	case o.interval <= 0:
 		return bad("-interval must be positive")
+	case !(o.timeScale > 0) || math.IsInf(o.timeScale, 1):
+		return bad("-time-scale must be a positive number")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return bad("-tls-cert and -tls-key go together")
 	case len(o.brokers) > 0 && o.group == "":

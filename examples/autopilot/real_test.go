@@ -268,6 +268,26 @@ func TestRealPolicy(t *testing.T) {
 	}
 }
 
+// -time-scale compresses the policy's own durations and keeps what was
+// measured or given.
+func TestRealPolicyTimeScale(t *testing.T) {
+	srv, id := realServer(t, flinktest.Config{JobManagerConfig: map[string]string{"metrics.fetcher.update-interval": "1 s"}})
+	c1, err := flinkapi.New(flinkapi.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	base := realPolicy(context.Background(), c1, id, options{interval: 5 * time.Second}, &stderr)
+	pol := realPolicy(context.Background(), c1, id, options{interval: 5 * time.Second, timeScale: 0.1}, &stderr)
+	if pol.LagSLO != 12*time.Second || pol.DecisionInterval != 5*time.Second || pol.MetricRefresh != base.MetricRefresh ||
+		pol.CheckpointInterval != base.CheckpointInterval || pol.RestartCost != 90*time.Second {
+		t.Errorf("scaled policy %+v (from %+v): want the SLO (2m) and the restart cost (15m) a tenth, the intervals kept", pol, base)
+	}
+	if !strings.Contains(stderr.String(), "time scale 0.1: lag SLO 12s") {
+		t.Errorf("stderr %q does not say what the time scale did", stderr.String())
+	}
+}
+
 // A signal during a drain says what the drain waits for and for how long;
 // a second stops waiting, the record keeps the drain's state, and the
 // next run resumes it.

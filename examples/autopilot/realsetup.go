@@ -241,8 +241,28 @@ const flinkRefresh = 10 * time.Second
 // capped at -interval (and never below Flink's metric refresh). It warns
 // on stderr when -interval is below Flink's metric refresh: observations
 // between two refreshes see the same figures, and capacity is never
-// measured. What it chose is written to stderr.
+// measured. What it chose is written to stderr. With -time-scale the
+// policy's own durations (the lag SLO, catch-up time, restart cost and
+// downtime, trend window and horizon) are scaled by it, and what was
+// measured or given (the metric refresh, the checkpoint interval, the
+// decision interval) is kept.
 func realPolicy(ctx context.Context, c *flinkapi.Client, job flinkapi.JobID, o options, stderr io.Writer) autoscale.DefaultConfig {
+	pol := realPolicyUnscaled(ctx, c, job, o, stderr)
+	if f := o.timeScale; f > 0 && f != 1 {
+		kept := pol
+		pol = pol.Scaled(f)
+		pol.MetricRefresh, pol.DecisionInterval = kept.MetricRefresh, kept.DecisionInterval
+		if kept.CheckpointInterval > 0 {
+			pol.CheckpointInterval = kept.CheckpointInterval
+		}
+		fmt.Fprintf(stderr, "autopilot: time scale %v: lag SLO %s, catch-up %s, restart cost %s, restart downtime %s, trend window %s\n",
+			f, pol.LagSLO, pol.CatchUpTime, pol.RestartCost, pol.RestartDowntime, pol.TrendWindow)
+	}
+	return pol
+}
+
+// realPolicyUnscaled is realPolicy on production time.
+func realPolicyUnscaled(ctx context.Context, c *flinkapi.Client, job flinkapi.JobID, o options, stderr io.Writer) autoscale.DefaultConfig {
 	pol := autoscale.DefaultConfig{LagSLO: 2 * time.Minute, DecisionInterval: o.interval}
 	refresh, source := flinkRefresh, "Flink's default"
 	if conf, err := c.JobManagerConfig(ctx); err != nil {
