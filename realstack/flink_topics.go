@@ -81,71 +81,93 @@ const countQuiet = time.Second
 // at once; ctx bounds the whole read. Tests poll it until it reaches the
 // count they expect.
 func CountTestRecords(ctx context.Context, k *Kafka, topic string) (int, error) {
+	var mu sync.Mutex
+	total := 0
+	err := readTestRecords(ctx, k, topic, func([]byte) {
+		mu.Lock()
+		total++
+		mu.Unlock()
+	})
+	return total, err
+}
+
+// TestRecordCounts reads topic from its start, read-committed, as
+// CountTestRecords does, and returns how many times each value occurs: a
+// record written twice (an exactly-once sink that is not) counts 2, a
+// record lost is absent.
+func TestRecordCounts(ctx context.Context, k *Kafka, topic string) (map[string]int, error) {
+	var mu sync.Mutex
+	counts := map[string]int{}
+	err := readTestRecords(ctx, k, topic, func(v []byte) {
+		mu.Lock()
+		counts[string(v)]++
+		mu.Unlock()
+	})
+	return counts, err
+}
+
+// readTestRecords calls fn with the value of every record of topic,
+// read-committed, its partitions read concurrently.
+func readTestRecords(ctx context.Context, k *Kafka, topic string, fn func(value []byte)) error {
 	conf := k.SaramaConfig()
 	conf.Consumer.IsolationLevel = sarama.ReadCommitted
 	conf.Consumer.MaxWaitTime = 100 * time.Millisecond
 	client, err := sarama.NewClient(k.Addrs(), conf)
 	if err != nil {
-		return 0, fmt.Errorf("realstack: kafka client: %w", err)
+		return fmt.Errorf("realstack: kafka client: %w", err)
 	}
 	defer client.Close()
 	parts, err := client.Partitions(topic)
 	if err != nil {
-		return 0, fmt.Errorf("realstack: partitions of %s: %w", topic, err)
+		return fmt.Errorf("realstack: partitions of %s: %w", topic, err)
 	}
 	consumer, err := sarama.NewConsumerFromClient(client)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer consumer.Close()
-	counts := make([]int, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
 		end, err := client.GetOffset(topic, part, sarama.OffsetNewest)
 		if err != nil {
-			return 0, fmt.Errorf("realstack: end offset of %s/%d: %w", topic, part, err)
+			return fmt.Errorf("realstack: end offset of %s/%d: %w", topic, part, err)
 		}
-		wg.Go(func() { counts[i], errs[i] = countPartition(ctx, consumer, topic, part, end) })
+		wg.Go(func() { errs[i] = readPartition(ctx, consumer, topic, part, end, fn) })
 	}
 	wg.Wait()
-	total := 0
-	for _, n := range counts {
-		total += n
-	}
-	return total, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
-// countPartition counts the records of topic/part before offset end.
-func countPartition(ctx context.Context, consumer sarama.Consumer, topic string, part int32, end int64) (int, error) {
+// readPartition calls fn with each record of topic/part before offset end.
+func readPartition(ctx context.Context, consumer sarama.Consumer, topic string, part int32, end int64, fn func([]byte)) error {
 	if end <= 0 {
-		return 0, nil
+		return nil
 	}
 	pc, err := consumer.ConsumePartition(topic, part, sarama.OffsetOldest)
 	if err != nil {
-		return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
+		return fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
 	}
 	defer pc.Close()
 	quiet := time.NewTimer(countQuiet)
 	defer quiet.Stop()
-	n := 0
 	for {
 		select {
 		case m := <-pc.Messages():
 			if m.Offset >= end {
-				return n, nil
+				return nil
 			}
-			n++
+			fn(m.Value)
 			if m.Offset+1 >= end {
-				return n, nil
+				return nil
 			}
 			quiet.Reset(countQuiet)
 		case err := <-pc.Errors():
-			return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
+			return fmt.Errorf("realstack: reading %s/%d: %w", topic, part, err)
 		case <-quiet.C:
-			return n, nil
+			return nil
 		case <-ctx.Done():
-			return 0, fmt.Errorf("realstack: reading %s/%d: %w", topic, part, ctx.Err())
+			return fmt.Errorf("realstack: reading %s/%d: %w", topic, part, ctx.Err())
 		}
 	}
 }
