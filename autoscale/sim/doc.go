@@ -22,7 +22,12 @@
 // and remembers when each tick's records arrived (one cohort per tick, kept
 // back to the checkpoint's position): the time lag of a partition is the
 // age of its oldest unread record (interpolated within its tick, 0 when
-// caught up), and a source's time lag is its largest partition's.
+// caught up), and a source's time lag is its largest partition's. That is
+// what Kafka reports and policies observe; the SLO figures of a run
+// (Summary.SLOViolation, MaxLag) add the wait of the records read but not
+// yet processed, in the buffers before each vertex (BufferTime), so that a
+// source reading ahead of a vertex that cannot keep up, with no backlog
+// in Kafka, is not counted as keeping up.
 //
 // Vertices. A vertex is a chain of operators run as one task. At
 // parallelism p a subtask takes in Capacity x p^(e-1) records/s

@@ -12,7 +12,11 @@ type Summary struct {
 	// Duration is the virtual time simulated.
 	Duration time.Duration
 	// SLOViolation is the time during which some source's time lag
-	// exceeded Config.SLO.
+	// exceeded Config.SLO. The lag measured here is the truth, not what
+	// Flink or Kafka report: the source's Kafka lag plus the wait of the
+	// records it has read but the job has not yet processed (in the
+	// buffers along the slowest path, each buffer's records over its
+	// vertex's rate), as the age of the oldest unprocessed record.
 	SLOViolation time.Duration
 	// SlotHours integrates the job's slots (per slot-sharing group the
 	// largest parallelism, summed) over time. A rescale holds its target
@@ -34,7 +38,8 @@ type Summary struct {
 	Deploys int
 	// Downtime is the time the job was not running.
 	Downtime time.Duration
-	// MaxLag is the largest time lag of any source.
+	// MaxLag is the largest time lag of any source, measured as for
+	// SLOViolation.
 	MaxLag time.Duration
 	// RecordsArrived counts the records written to the sources' topics.
 	RecordsArrived int64

@@ -20,8 +20,9 @@ type Sim struct {
 
 	now         time.Duration // since cfg.Start
 	vs          []vertexState
-	p           []int // parallelism (the targets, while restarting)
-	pending     []int // targets waiting for slots to arrive (nil: none)
+	delays      []time.Duration // scratch for inFlightDelays
+	p           []int           // parallelism (the targets, while restarting)
+	pending     []int           // targets waiting for slots to arrive (nil: none)
 	slotsAt     time.Duration
 	slots       int // slots held (paid)
 	running     bool
