@@ -71,6 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	window := fs.Duration("window", time.Minute, "the operator's metrics window (its default 15m); Default's time scale follows it")
 	slo := fs.Duration("slo", 8*time.Second, "the lag SLO both are measured against (Default's 2 min on the same time scale)")
 	keep := fs.Bool("keep", false, "keep the runs' directories")
+	simulated := fs.Bool("sim", false, "also run each trace and controller in autoscale/sim, calibrated from the real tier, over the time each real run was measured, and tabulate the simulator's error")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -156,6 +157,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	table := render(results, s)
+	if *simulated {
+		var sims []result
+		for _, r := range results {
+			sr, err := s.simulate(traceNamed(*smoke, r.trace), r.controller, r.window)
+			if err != nil {
+				fmt.Fprintf(stderr, "operator-sidebyside: simulating %s under %s: %v\n", r.trace, r.controller, err)
+				failed = true
+				continue
+			}
+			sims = append(sims, sr)
+		}
+		table += "\nThe same traces in autoscale/sim (the operator as OperatorCompatible, with its windows), over the time each real run was measured:\n\n" +
+			renderErrors(results, sims)
+	}
 	fmt.Fprint(stdout, table)
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(table), 0o644); err != nil {
@@ -180,6 +195,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// traceNamed is the trace of that name.
+func traceNamed(smoke bool, name string) trace {
+	for _, tr := range traces(smoke) {
+		if tr.name == name {
+			return tr
+		}
+	}
+	return trace{name: name, rate: func(time.Duration) float64 { return 0 }}
 }
 
 // printLogs prints the last lines of a run's controller logs.

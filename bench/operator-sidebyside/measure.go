@@ -94,7 +94,8 @@ type result struct {
 	lost, duplicated  int64
 	decisions         int // decisions taken on measured figures
 	note              string
-	dir               string // the run's directory
+	dir               string        // the run's directory
+	window            time.Duration // the time measured: from the trace's start until the group caught up
 }
 
 // measure computes a run's figures from its samples (between from and

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,32 @@ func TestTraces(t *testing.T) {
 				t.Errorf("trace %s: rates %v..%v rec/s, want below 240 and above 480", tr.name, lo, hi)
 			}
 		}
+	}
+}
+
+// The simulated pass runs both controllers on the smoke trace: the
+// records arrive, none is lost, and Default scales the Cost vertex up for
+// 600 rec/s (it needs three subtasks of 241).
+func TestSimulate(t *testing.T) {
+	s := &setup{parts: 16, cost: 4 * time.Millisecond, interval: 5 * time.Second, window: 30 * time.Second,
+		scale: 30.0 / 900, slo: 8 * time.Second}
+	tr := traces(true)[0]
+	var rs []result
+	for _, name := range []string{"operator", "default"} {
+		r, err := s.simulate(tr, name, 2*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.produced < 20000 || r.lost != 0 || r.slotMinutes <= 0 {
+			t.Errorf("%s: %+v: want about 24,000 records, none lost, some slot-minutes", name, r)
+		}
+		rs = append(rs, r)
+	}
+	if rs[1].rescales == 0 {
+		t.Errorf("Default never rescaled in the simulator: %+v", rs[1])
+	}
+	table := renderErrors(rs, rs)
+	if !strings.Contains(table, "| smoke | default |") || !strings.Contains(table, "(+0%)") {
+		t.Errorf("error table:\n%s", table)
 	}
 }

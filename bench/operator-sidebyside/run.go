@@ -153,7 +153,7 @@ func (s *setup) runOne(ctx context.Context, seq int, tr trace, name string, ctl 
 	stopMon()
 	<-monDone
 	r := measure(mon.all(), began, caughtUp, s.slo, decided)
-	r.trace, r.controller, r.dir = tr.name, name, dir
+	r.trace, r.controller, r.dir, r.window = tr.name, name, dir, caughtUp.Sub(began)
 	if caughtUp.After(deadline) {
 		r.note = "did not catch up within 3 min of the trace's end"
 	}
