@@ -36,6 +36,13 @@ const (
 	// MetricPendingRecords is a source operator's backlog (FLIP-33): the
 	// records it has yet to read, summed over its splits. Operator-scoped.
 	MetricPendingRecords = "pendingRecords"
+	// MetricPendingBytes is a source operator's backlog in bytes (FLIP-33).
+	// Beam's classic Flink runner (2.70.0 on Flink 1.19.3, measured)
+	// registers it on its unbounded source operator and reads it live from
+	// the readers' split backlog in bytes, while KafkaIO's own backlog
+	// gauges change only when a checkpoint is taken; -1 while unknown.
+	// Operator-scoped.
+	MetricPendingBytes = "pendingBytes"
 	// MetricCheckpointAlignmentTime is the ns a task's last checkpoint
 	// barrier alignment took.
 	MetricCheckpointAlignmentTime = "checkpointAlignmentTime"
@@ -57,16 +64,20 @@ const (
 	MetricKafkaCommittedOffset = "committedOffset"
 
 	// MetricBeamBacklogElements is Beam KafkaIO's backlog in records: a
-	// user metric (namespace "source") that Beam's Flink runner registers
-	// on the operator's scope as "<scope>.source.backlog_elements" (the
-	// namespace and name joined by Flink's scope delimiter, "." by
-	// default). Older KafkaIO readers set this total; current Beam's
-	// KafkaUnboundedReader sets only the per-split gauges (BeamSplitMetric,
-	// namespace "source.splits", name "<split>.backlog_elements"), when the
-	// runner takes a checkpoint mark.
-	MetricBeamBacklogElements = beamNamespace + "." + BeamBacklogElements
-	// MetricBeamBacklogBytes is Beam KafkaIO's backlog in bytes.
-	MetricBeamBacklogBytes = beamNamespace + "." + BeamBacklogBytes
+	// user metric (namespace "source", name "backlog_elements") that Beam's
+	// Flink runner registers on the operator's group as
+	// "source.backlog_elements", which Flink's REST API lists as
+	// "<scope>.source_backlog_elements": the metric query service replaces
+	// the dots within a metric's name, as it does in operator names
+	// (measured on Flink 1.19.3 with Beam 2.70.0). Older KafkaIO readers set
+	// this total; current Beam's KafkaUnboundedReader sets only the
+	// per-split gauges (BeamSplitMetric: namespace "source.splits", name
+	// "<split>.backlog_elements", listed as
+	// "<scope>.source_splits_<split>_backlog_elements").
+	MetricBeamBacklogElements = beamNamespace + "_" + BeamBacklogElements
+	// MetricBeamBacklogBytes is Beam KafkaIO's backlog in bytes, listed as
+	// "<scope>.source_backlog_bytes".
+	MetricBeamBacklogBytes = beamNamespace + "_" + BeamBacklogBytes
 	// BeamBacklogElements names Beam's backlog gauge in records within its
 	// namespace, as a split's gauge is named (BeamSplitMetric).
 	BeamBacklogElements = "backlog_elements"
@@ -74,11 +85,12 @@ const (
 	BeamBacklogBytes = "backlog_bytes"
 )
 
-// beamNamespace is the namespace of Beam KafkaIO's source metrics;
-// beamSplits starts a per-split gauge's name within it.
+// beamNamespace is the namespace of Beam KafkaIO's source metrics and
+// beamSplits starts a per-split gauge's name, both as Flink lists them
+// (dots replaced by '_').
 const (
 	beamNamespace = "source"
-	beamSplits    = beamNamespace + ".splits."
+	beamSplits    = beamNamespace + "_splits_"
 )
 
 // SourceScopePrefix starts the scope of a source operator named as Flink
@@ -189,23 +201,35 @@ func ParseKafkaPartitionMetric(name string) (KafkaPartition, bool) {
 	return KafkaPartition{Scope: scope, Topic: topic, Partition: int32(n), Metric: metric}, true
 }
 
-// BeamSplitMetric is the name of a Beam KafkaIO per-split backlog gauge
-// (gauge BeamBacklogElements or BeamBacklogBytes) within the operator's
-// scope: "source.splits.<split>.<gauge>".
-func BeamSplitMetric(split, gauge string) string { return beamSplits + split + "." + gauge }
+// BeamSplitMetric is the name Flink lists a Beam KafkaIO per-split backlog
+// gauge (gauge BeamBacklogElements or BeamBacklogBytes) under within the
+// operator's scope: "source_splits_<split>_<gauge>", the split filtered
+// as FilterMetricName does (KafkaIO's splits are reader indexes: "0").
+func BeamSplitMetric(split, gauge string) string {
+	return beamSplits + FilterMetricName(split) + "_" + gauge
+}
 
 // ParseBeamSplitMetric recognises a per-split backlog gauge in a metric
-// name, operator-scoped or not: "...source.splits.<split>.backlog_elements"
-// (or backlog_bytes). The split's ID may itself hold dots; ok is false for
-// any other name or an empty split.
+// name as Flink lists it, operator-scoped or not:
+// "...source_splits_<split>_backlog_elements" (or backlog_bytes). The
+// split's ID may itself hold '_'; ok is false for any other name or an
+// empty split.
 func ParseBeamSplitMetric(name string) (split, gauge string, ok bool) {
-	i := strings.Index(name, beamSplits)
-	if i < 0 || (i > 0 && name[i-1] != '.') {
+	i := strings.LastIndex(name, "."+beamSplits)
+	switch {
+	case strings.HasPrefix(name, beamSplits) && strings.Count(name, ".") == 0:
+		i = 0
+	case i >= 0:
+		i++
+	default:
 		return "", "", false
 	}
 	rest := name[i+len(beamSplits):]
+	if strings.Contains(rest, ".") {
+		return "", "", false
+	}
 	for _, g := range []string{BeamBacklogElements, BeamBacklogBytes} {
-		if split, ok := strings.CutSuffix(rest, "."+g); ok && split != "" {
+		if split, ok := strings.CutSuffix(rest, "_"+g); ok && split != "" {
 			return split, g, true
 		}
 	}
@@ -234,6 +258,9 @@ const (
 	BeamSplitElements
 	// BeamSplitBytes is Beam KafkaIO's backlog in bytes of one split.
 	BeamSplitBytes
+	// PendingBytes is Flink's MetricPendingBytes (FLIP-33), total over the
+	// operator's splits.
+	PendingBytes
 )
 
 // ParseBacklogMetric says which backlog gauge a listed metric name is,
@@ -245,6 +272,8 @@ func ParseBacklogMetric(name string) (g BacklogGauge, split string) {
 	switch {
 	case is(MetricPendingRecords):
 		return PendingRecords, ""
+	case is(MetricPendingBytes):
+		return PendingBytes, ""
 	case is(MetricBeamBacklogElements):
 		return BeamElements, ""
 	case is(MetricBeamBacklogBytes):

@@ -78,15 +78,15 @@ func TestKafkaPartitionMetric(t *testing.T) {
 func TestBeamSplitMetric(t *testing.T) {
 	name := flinkapi.OperatorMetric("Read_orders", flinkapi.BeamSplitMetric("orders-0.x", flinkapi.BeamBacklogBytes))
 	split, gauge, ok := flinkapi.ParseBeamSplitMetric(name)
-	if !ok || split != "orders-0.x" || gauge != flinkapi.BeamBacklogBytes {
+	if !ok || split != "orders-0_x" || gauge != flinkapi.BeamBacklogBytes { // the split as Flink lists it
 		t.Errorf("ParseBeamSplitMetric(%q) = %q, %q, %t", name, split, gauge, ok)
 	}
-	for _, bad := range []string{"xsource.splits.a.backlog_bytes", "source.splits..backlog_bytes", "source.splits.a.other", flinkapi.MetricBeamBacklogElements} {
+	for _, bad := range []string{"xsource_splits_a_backlog_bytes", "source_splits__backlog_bytes", "source_splits_a_other", "Read.source_splits_a.b_backlog_bytes", flinkapi.MetricBeamBacklogElements} {
 		if s, g, ok := flinkapi.ParseBeamSplitMetric(bad); ok {
 			t.Errorf("ParseBeamSplitMetric(%q) = %q, %q, want not ok", bad, s, g)
 		}
 	}
-	if flinkapi.MetricBeamBacklogElements != "source.backlog_elements" || flinkapi.MetricBeamBacklogBytes != "source.backlog_bytes" {
+	if flinkapi.MetricBeamBacklogElements != "source_backlog_elements" || flinkapi.MetricBeamBacklogBytes != "source_backlog_bytes" {
 		t.Errorf("Beam names: %q, %q", flinkapi.MetricBeamBacklogElements, flinkapi.MetricBeamBacklogBytes)
 	}
 }
@@ -130,10 +130,10 @@ func TestParseBacklogMetric(t *testing.T) {
 		{"pendingRecords", flinkapi.PendingRecords, ""},
 		{"Source__orders.pendingRecords", flinkapi.PendingRecords, ""},
 		{"Source__orders.xpendingRecords", flinkapi.NotBacklog, ""},
-		{"Read_orders.source.backlog_elements", flinkapi.BeamElements, ""},
-		{"source.backlog_bytes", flinkapi.BeamBytes, ""},
-		{"Read_orders.source.splits.orders-3.backlog_elements", flinkapi.BeamSplitElements, "orders-3"},
-		{"source.splits.a.b.backlog_bytes", flinkapi.BeamSplitBytes, "a.b"},
+		{"Read_orders.source_backlog_elements", flinkapi.BeamElements, ""},
+		{"source_backlog_bytes", flinkapi.BeamBytes, ""},
+		{"Read_orders.source_splits_orders-3_backlog_elements", flinkapi.BeamSplitElements, "orders-3"},
+		{"source_splits_a_b_backlog_bytes", flinkapi.BeamSplitBytes, "a_b"},
 		{"busyTimeMsPerSecond", flinkapi.NotBacklog, ""},
 		{"", flinkapi.NotBacklog, ""},
 	} {

@@ -29,8 +29,9 @@ type Flink struct {
 
 	startup time.Duration // first JVM launched -> ready
 
-	jobMu  sync.Mutex // one test job build at a time
-	jobJar string
+	jobMu   sync.Mutex // one test job build at a time
+	jobJar  string
+	beamJar string // BeamJobJar's, under jobMu
 
 	closeOnce sync.Once
 	closeErr  error

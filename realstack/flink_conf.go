@@ -117,6 +117,12 @@ func (f *Flink) configEntries() map[string]string {
 	if c.LoadBalanceMode != "" {
 		m["taskmanager.load-balance.mode"] = c.LoadBalanceMode
 	}
+	if strings.HasPrefix(c.Version, "1.19.") {
+		// 1.19 knows the checkpoint and savepoint directories only by
+		// their legacy keys (execution.checkpointing.* came in 1.20).
+		m["state.checkpoints.dir"] = m["execution.checkpointing.dir"]
+		m["state.savepoints.dir"] = m["execution.checkpointing.savepoint-dir"]
+	}
 	maps.Copy(m, c.Config)
 	return m
 }

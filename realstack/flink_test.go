@@ -72,6 +72,7 @@ func TestResolveFlinkVersion(t *testing.T) {
 		{"2.2", "", "2.2.1", "5.0.0-2.2"},
 		{"1.20", "", "1.20.5", "3.4.0-1.20"},
 		{"1.20.4", "", "1.20.4", "3.4.0-1.20"},
+		{"1.19", "", "1.19.3", "3.3.0-1.19"},
 		{"2.2.0", "5.0.0-2.1", "2.2.0", "5.0.0-2.1"},
 	} {
 		full, conn, err := resolveFlinkVersion(c.in, c.conn)
@@ -79,7 +80,7 @@ func TestResolveFlinkVersion(t *testing.T) {
 			t.Errorf("resolveFlinkVersion(%q, %q) = %q, %q, %v; want %q, %q", c.in, c.conn, full, conn, err, c.full, c.connector)
 		}
 	}
-	for _, bad := range []string{"1.19", "2.3", "1.2", "2.20.1", "1.20.", "1.20.5.1", "2.2-SNAPSHOT", "x"} {
+	for _, bad := range []string{"1.18", "2.3", "1.2", "2.20.1", "1.20.", "1.20.5.1", "2.2-SNAPSHOT", "x"} {
 		if _, _, err := resolveFlinkVersion(bad, ""); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("resolveFlinkVersion(%q): %v, want ErrInvalidConfig", bad, err)
 		}
@@ -206,6 +207,25 @@ func TestFlinkConfigEntries(t *testing.T) {
 		if m[k] != want {
 			t.Errorf("%s = %q, want %q", k, m[k], want)
 		}
+	}
+}
+
+func TestFlinkConfigEntriesLegacyDirs(t *testing.T) {
+	f := &Flink{cfg: FlinkConfig{Version: "1.19"}.withDefaults(), dir: "/run"}
+	m := f.configEntries()
+	if m["state.checkpoints.dir"] != "file:///run/checkpoints" || m["state.savepoints.dir"] != "file:///run/savepoints" {
+		t.Errorf("1.19: state.checkpoints.dir %q, state.savepoints.dir %q", m["state.checkpoints.dir"], m["state.savepoints.dir"])
+	}
+	f = &Flink{cfg: FlinkConfig{Version: "1.20"}.withDefaults(), dir: "/run"}
+	if _, ok := f.configEntries()["state.checkpoints.dir"]; ok {
+		t.Error("1.20 got the legacy state.checkpoints.dir")
+	}
+}
+
+func TestTestJobJarRefuses119(t *testing.T) {
+	f := &Flink{cfg: FlinkConfig{Version: "1.19"}.withDefaults()}
+	if _, err := f.TestJobJar(context.Background()); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("TestJobJar on 1.19: %v, want ErrInvalidConfig", err)
 	}
 }
 

@@ -194,10 +194,17 @@ func (j TestJob) args() []string {
 
 // TestJobJar builds the test job for the cluster's Flink and connector
 // versions (once per version and source content, see BuildProject) and
-// returns the jar's path.
+// returns the jar's path. On Flink 1.19 (the line kept for Beam's runner)
+// it returns an error wrapping ErrInvalidConfig: the test job's sources
+// need 1.20 or later.
 func (f *Flink) TestJobJar(ctx context.Context) (string, error) {
 	f.jobMu.Lock()
 	defer f.jobMu.Unlock()
+	for _, l := range flinkLines {
+		if l.noTestJob && strings.HasPrefix(f.cfg.Version, l.minor+".") {
+			return "", fmt.Errorf("%w: the test job needs Flink 1.20 or later, the cluster runs %s", ErrInvalidConfig, f.cfg.Version)
+		}
+	}
 	if f.jobJar != "" {
 		return f.jobJar, nil
 	}
@@ -243,12 +250,19 @@ func (f *Flink) Submit(ctx context.Context, job TestJob) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, job.SubmitTimeout)
+	args := append([]string{"--rest-address", "127.0.0.1", "--rest-port", strconv.Itoa(f.restPort), "--jar", jar}, job.args()...)
+	return f.runSubmitClient(ctx, "test job", job.SubmitTimeout, f.classpath+string(os.PathListSeparator)+jar, testJobMainClass, args)
+}
+
+// runSubmitClient runs a job's submitting main in a client JVM on
+// classpath, within timeout, and returns the job id it printed ("JobID
+// <hex>"). Its output goes to log/submit-N.log; what names the job in
+// errors and logs.
+func (f *Flink) runSubmitClient(ctx context.Context, what string, timeout time.Duration, classpath, mainClass string, args []string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	logPath := filepath.Join(f.dir, "log", fmt.Sprintf("submit-%d.log", submitSeq.Add(1)))
-	args := append([]string{"--rest-address", "127.0.0.1", "--rest-port", strconv.Itoa(f.restPort), "--jar", jar}, job.args()...)
-	pc := f.flinkProcess("flink-submit", logPath, []string{fmt.Sprintf("-Xmx%dm", submitClientHeapMB)},
-		f.classpath+string(os.PathListSeparator)+jar, testJobMainClass, args...)
+	pc := f.flinkProcess("flink-submit", logPath, []string{fmt.Sprintf("-Xmx%dm", submitClientHeapMB)}, classpath, mainClass, args...)
 	t0 := time.Now()
 	p, err := StartProcess(pc)
 	if err != nil {
@@ -258,15 +272,15 @@ func (f *Flink) Submit(ctx context.Context, job TestJob) (string, error) {
 	case <-p.Done():
 	case <-ctx.Done():
 		_ = p.Kill()
-		return "", fmt.Errorf("realstack: submitting the test job: %w after %v; log %s, last lines:\n%s",
-			ctx.Err(), time.Since(t0).Round(time.Millisecond), logPath, tailFile(logPath, testJobSubmitLogTailLines))
+		return "", fmt.Errorf("realstack: submitting the %s: %w after %v; log %s, last lines:\n%s",
+			what, ctx.Err(), time.Since(t0).Round(time.Millisecond), logPath, tailFile(logPath, testJobSubmitLogTailLines))
 	}
 	id, ok := findJobID(logPath)
 	if _, werr := p.Exited(); werr != nil || !ok {
-		return "", fmt.Errorf("realstack: submitting the test job failed (%v); log %s, last lines:\n%s",
-			p.exitError().Status, logPath, tailFile(logPath, testJobSubmitLogTailLines))
+		return "", fmt.Errorf("realstack: submitting the %s failed (%v); log %s, last lines:\n%s",
+			what, p.exitError().Status, logPath, tailFile(logPath, testJobSubmitLogTailLines))
 	}
-	f.cfg.Logger.Info("realstack: flink test job submitted", "job", id, "took", time.Since(t0))
+	f.cfg.Logger.Info("realstack: flink "+what+" submitted", "job", id, "took", time.Since(t0))
 	return id, nil
 }
 

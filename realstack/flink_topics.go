@@ -21,21 +21,30 @@ import (
 // with partitions partitions each (replication: the cluster's default);
 // topics that exist already are left as they are.
 func CreateTestJobTopics(ctx context.Context, k *Kafka, job TestJob, partitions int) error {
+	var topics []string
+	for _, p := range job.Pipelines {
+		topics = append(topics, p.In, p.Out)
+	}
+	return CreateTopics(ctx, k, partitions, topics...)
+}
+
+// CreateTopics creates topics with partitions partitions each
+// (replication: the cluster's default); topics that exist already are left
+// as they are.
+func CreateTopics(ctx context.Context, k *Kafka, partitions int, topics ...string) error {
 	conf := k.SaramaConfig()
 	admin, err := sarama.NewClusterAdmin(k.Addrs(), conf)
 	if err != nil {
 		return fmt.Errorf("realstack: kafka admin: %w", err)
 	}
 	defer admin.Close()
-	for _, p := range job.Pipelines {
-		for _, topic := range []string{p.In, p.Out} {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: int32(partitions), ReplicationFactor: -1}, false)
-			if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-				return fmt.Errorf("realstack: creating topic %s: %w", topic, err)
-			}
+	for _, topic := range topics {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := admin.CreateTopic(topic, &sarama.TopicDetail{NumPartitions: int32(partitions), ReplicationFactor: -1}, false)
+		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+			return fmt.Errorf("realstack: creating topic %s: %w", topic, err)
 		}
 	}
 	return nil

@@ -1,8 +1,9 @@
 // Package flinkbacklog is a backlog.Source that reads the backlog a Flink
 // job reports about its own sources, through the Flink REST API
 // (package flinkapi): Flink's standard pendingRecords metric (FLIP-33, on
-// FLIP-27 sources such as KafkaSource) and Beam's backlog_elements and
-// backlog_bytes gauges (KafkaIO, total and per split).
+// FLIP-27 sources such as KafkaSource), Beam's backlog_elements and
+// backlog_bytes gauges (KafkaIO, total and per split), and Flink's
+// pendingBytes, which keeps Beam's gauges up to date.
 //
 // Each entry is keyed by source vertex (backlog.VertexSplit), or by vertex
 // and split when Beam reports per-split gauges, because a job's metrics are
@@ -38,26 +39,39 @@
 //
 // # Which Beam names, which Beam
 //
-// Current Beam (KafkaIO's KafkaUnboundedReader, which the Flink runner
-// uses unless the pipeline opts into the SDF read with the use_sdf_read
-// experiment or runs portably) reports per split only:
-// "<operator>.source.splits.<split>.backlog_elements" and
-// "...backlog_bytes", where the split is the reader's index. It sets them
-// when the runner takes a checkpoint mark, and the runner forwards them to
-// Flink then, so a figure is as old as the last checkpoint (a job that
-// does not checkpoint reports none). It sets no vertex total. Between
-// checkpoints its backlog_bytes holds one partition's backlog in records
-// (it is overwritten on every record), and before the first checkpoint it
-// is 0 while backlog_elements is not reported yet: a split's bytes are
-// read only beside its records and above them when records are positive,
-// otherwise unknown (backlog.InvalidValue). Older readers, the seed's
-// among them, set the totals "<operator>.source.backlog_elements" and
-// "...backlog_bytes"; they are still read when no split gauge is listed.
-// Beam's Flink runner publishes no pendingRecords for its sources. The
-// SDF read's per-partition gauge ("KafkaIOReader.rawSize/backlogBytes_"
-// plus the topic-partition, on the reading DoFn's operator) is not read:
-// bytes only, and on a vertex that need not be a source. Names taken from
-// Beam's source, not yet from a running Beam job (the Beam issue runs one).
+// Measured on Beam 2.70.0's classic FlinkRunner (KafkaIO's
+// KafkaUnboundedReader in the runner's UnboundedSourceWrapper) on Flink
+// 1.19.3 (realstack.BeamJob; beam_realstack_test.go, and
+// docs/beam-fidelity.md). Flink's metric query service replaces the dots
+// in a metric's own name, so KafkaIO's gauges (namespace "source.splits",
+// names "<split>.backlog_elements" and "<split>.backlog_bytes") are listed
+// as "<operator>.source_splits_<split>_backlog_elements" and
+// "..._backlog_bytes", the split being the reader's index; older readers'
+// totals as "<operator>.source_backlog_elements" and "..._bytes" (still
+// read when no split gauge is listed). The operator scope is the source's
+// name cut to 80 characters ("Source__ReadKafka/KafkaIO_Read/..."). The
+// runner lists no pendingRecords, but it does list Flink's pendingBytes on
+// the source operator, and the two differ in freshness:
+//
+//   - KafkaIO sets its split gauges only when a checkpoint is taken: they
+//     trailed the records left to read by up to 480 records at 940 records/s
+//     with 2 s checkpoints, and once the source caught up they kept their
+//     last value (300-500 records, with Kafka's lag 0) for as long as the
+//     run lasted. Before the readers know every partition's end they are -1.
+//   - pendingBytes is read from the readers on every metrics fetch: 0 once
+//     caught up, and otherwise the bytes left to read.
+//
+// So a vertex listing pendingBytes has its Beam gauges brought up to date
+// with it: 0 records when it is 0, else each split's records and bytes
+// scaled by pendingBytes over the splits' bytes (the gauges' own average
+// record size). That tracked Kafka's lag within about 100 records over the
+// whole drain, where the gauges alone were up to 480 records off. A burst
+// shows up about a second after it is written, when the reader's offset
+// fetcher next learns the partitions' end offsets. pendingBytes -1 (not
+// known yet) leaves the gauges as they are; pendingBytes above 0 with
+// splits that show no bytes makes their records unknown. The SDF read's
+// per-partition gauges ("KafkaIOReader_rawSize/<topic>-<partition>", also
+// listed by the classic reader) are sizes, not backlogs, and are not read.
 //
 // A snapshot costs one job-details call plus one aggregated-metrics call
 // per source vertex once flinkapi's metric-name cache is warm (one more per

@@ -15,11 +15,11 @@ import (
 // kinds, non-empty and taken from the name.
 func FuzzParseName(f *testing.F) {
 	for _, s := range []string{
-		"pendingRecords", "Source__orders.pendingRecords", "Source__orders.source.backlog_elements",
-		"source.backlog_bytes", "Source__orders.source.splits.0.backlog_elements",
-		"Source__orders.source.splits.x.y.backlog_bytes", "source.splits..backlog_bytes",
-		"xsource.splits.1.backlog_bytes", "source.splits.backlog_elements", ".", "", "source.splits.",
-		"a.source.splits.source.splits.2.backlog_elements.backlog_bytes", "\xff.pendingRecords",
+		"pendingRecords", "Source__orders.pendingRecords", "Source__orders.source_backlog_elements",
+		"source_backlog_bytes", "Source__orders.source_splits_0_backlog_elements",
+		"Source__orders.source_splits_x_y_backlog_bytes", "source_splits__backlog_bytes",
+		"xsource_splits_1_backlog_bytes", "source.splits.backlog_elements", ".", "", "source.splits.",
+		"a.source_splits_source_splits_2_backlog_elements_backlog_bytes", "\xff.pendingRecords",
 	} {
 		f.Add(s)
 	}
@@ -34,7 +34,7 @@ func FuzzParseName(f *testing.F) {
 				t.Fatalf("%q: kind %d with split %q", name, m.kind, m.split)
 			}
 		case kindSplitElements, kindSplitBytes:
-			if m.split == "" || !strings.Contains(name, "source.splits."+m.split+".backlog_") {
+			if m.split == "" || !strings.Contains(name, "source_splits_"+m.split+"_backlog_") {
 				t.Fatalf("%q: split %q not from the name", name, m.split)
 			}
 		default:
@@ -52,10 +52,10 @@ func FuzzParseName(f *testing.F) {
 // never negative either.
 func FuzzEntries(f *testing.F) {
 	f.Add("Source__orders.pendingRecords", 100.0, 300.0, 1)
-	f.Add("Source__orders.source.backlog_elements\nSource__orders.source.backlog_bytes", -1.0, 5.0, 2)
+	f.Add("Source__orders.source_backlog_elements\nSource__orders.source_backlog_bytes", -1.0, 5.0, 2)
 	f.Add("a.pendingRecords\nb.pendingRecords\nc.pendingRecords", 1.0, float64(math.MaxInt64/2), 3) // three huge gauges: the sum saturates
-	f.Add("source.splits.0.backlog_elements\nsource.splits.0.backlog_bytes", math.NaN(), math.Inf(1), 0)
-	f.Add("x.source.splits.a.b.backlog_bytes", 0.0, 1e300, 1)
+	f.Add("source_splits_0_backlog_elements\nsource_splits_0_backlog_bytes", math.NaN(), math.Inf(1), 0)
+	f.Add("x.source_splits_a_b_backlog_bytes", 0.0, 1e300, 1)
 	f.Fuzz(func(t *testing.T, listed string, lo, sum float64, reported int) {
 		var found []metricName
 		res := flinkapi.VertexMetricsResult{Metrics: map[string]flinkapi.AggregatedMetric{}}

@@ -7,9 +7,10 @@ import "github.com/flinkscale/flinkscale/flinkapi"
 // "<operator>.<metric>", the operator name with Flink's character
 // replacements (a source "Source: orders" lists as
 // "Source__orders.pendingRecords"). Beam's Flink runner registers a user
-// metric (namespace, name) on the operator's group as "namespace.name", so
-// KafkaIO's gauges list as "<operator>.source.backlog_elements" and, per
-// split, "<operator>.source.splits.<split>.backlog_elements".
+// metric (namespace, name) on the operator's group as "namespace.name",
+// whose dots Flink's REST API lists as '_', so KafkaIO's gauges list as
+// "<operator>.source_backlog_elements" and, per split,
+// "<operator>.source_splits_<split>_backlog_elements".
 
 // kind is what a metric name measures.
 type kind = flinkapi.BacklogGauge
@@ -21,6 +22,7 @@ const (
 	kindBytes         = flinkapi.BeamBytes
 	kindSplitElements = flinkapi.BeamSplitElements
 	kindSplitBytes    = flinkapi.BeamSplitBytes
+	kindPendingBytes  = flinkapi.PendingBytes
 )
 
 // metricName is a parsed metric name this package reads.

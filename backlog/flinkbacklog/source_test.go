@@ -68,14 +68,14 @@ func TestBacklogFromFlinkMetrics(t *testing.T) {
 			{backlog.VertexSplit(string(src2), ""), "7", "unknown (metric not reported)"},
 		}, "307"},
 		{"Beam gauges", map[flinkapi.VertexID]map[string][]float64{
-			src:  {"Source__orders.source.backlog_elements": {10, 20}, "Source__orders.source.backlog_bytes": {1000, 2000}},
-			src2: {"Source__payments.source.backlog_elements": {1, 1, 1}},
+			src:  {"Source__orders.source_backlog_elements": {10, 20}, "Source__orders.source_backlog_bytes": {1000, 2000}},
+			src2: {"Source__payments.source_backlog_elements": {1, 1, 1}},
 		}, []want{
 			{backlog.VertexSplit(string(src), ""), "30", "3000"},
 			{backlog.VertexSplit(string(src2), ""), "3", "unknown (metric not reported)"},
 		}, "33"},
 		{"Beam BACKLOG_UNKNOWN (-1) on one subtask", map[flinkapi.VertexID]map[string][]float64{
-			src:  {"Source__orders.source.backlog_elements": {50, -1}},
+			src:  {"Source__orders.source_backlog_elements": {50, -1}},
 			src2: {"Source__payments.pendingRecords": {1, 1, 1}},
 		}, []want{
 			{backlog.VertexSplit(string(src), ""), "unknown (invalid value reported)", "unknown (metric not reported)"},
@@ -104,18 +104,18 @@ func TestBacklogFromFlinkMetrics(t *testing.T) {
 		}, "unknown (metric not reported)"},
 		{"Beam per-split gauges replace the vertex total", map[flinkapi.VertexID]map[string][]float64{
 			src: {
-				"Source__orders.source.backlog_elements":            {999, 999},
-				"Source__orders.source.splits.0.backlog_elements":   {40},
-				"Source__orders.source.splits.0.backlog_bytes":      {400},
-				"Source__orders.source.splits.1.backlog_elements":   {0, 60},
-				"Source__orders.source.splits.x.y.backlog_bytes":    {5},
-				"Source__orders.source.splits.x.y.backlog_elements": {1},
+				"Source__orders.source_backlog_elements":            {999, 999},
+				"Source__orders.source_splits_0_backlog_elements":   {40},
+				"Source__orders.source_splits_0_backlog_bytes":      {400},
+				"Source__orders.source_splits_1_backlog_elements":   {0, 60},
+				"Source__orders.source_splits_x_y_backlog_bytes":    {5},
+				"Source__orders.source_splits_x_y_backlog_elements": {1},
 			},
 			src2: {"Source__payments.pendingRecords": {0, 0, 0}},
 		}, []want{
 			{backlog.VertexSplit(string(src), "0"), "40", "400"},
 			{backlog.VertexSplit(string(src), "1"), "60", "unknown (metric not reported)"},
-			{backlog.VertexSplit(string(src), "x.y"), "1", "5"},
+			{backlog.VertexSplit(string(src), "x_y"), "1", "5"},
 			{backlog.VertexSplit(string(src2), ""), "0", "unknown (metric not reported)"},
 		}, "101"},
 		// Current Beam (KafkaUnboundedReader): per-split gauges only, no
@@ -124,22 +124,73 @@ func TestBacklogFromFlinkMetrics(t *testing.T) {
 		// and before the first checkpoint only backlog_bytes is set, to 0.
 		{"current Beam: a split's bytes gauge not above its records is no byte count", map[flinkapi.VertexID]map[string][]float64{
 			src: {
-				"Source__orders.source.splits.0.backlog_elements": {500},
-				"Source__orders.source.splits.0.backlog_bytes":    {200}, // partition 1's 200 records
-				"Source__orders.source.splits.1.backlog_elements": {300},
-				"Source__orders.source.splits.1.backlog_bytes":    {300}, // its only partition's records
-				"Source__orders.source.splits.2.backlog_elements": {0},
-				"Source__orders.source.splits.2.backlog_bytes":    {0},
-				"Source__orders.source.splits.3.backlog_elements": {10},
-				"Source__orders.source.splits.3.backlog_bytes":    {1000}, // at a checkpoint: 10 records of 100 bytes
+				"Source__orders.source_splits_0_backlog_elements": {500},
+				"Source__orders.source_splits_0_backlog_bytes":    {200}, // partition 1's 200 records
+				"Source__orders.source_splits_1_backlog_elements": {300},
+				"Source__orders.source_splits_1_backlog_bytes":    {300}, // its only partition's records
+				"Source__orders.source_splits_2_backlog_elements": {0},
+				"Source__orders.source_splits_2_backlog_bytes":    {0},
+				"Source__orders.source_splits_3_backlog_elements": {10},
+				"Source__orders.source_splits_3_backlog_bytes":    {1000}, // at a checkpoint: 10 records of 100 bytes
 			},
-			src2: {"Source__payments.source.splits.4.backlog_bytes": {0}}, // before its first checkpoint
+			src2: {"Source__payments.source_splits_4_backlog_bytes": {0}}, // before its first checkpoint
 		}, []want{
 			{backlog.VertexSplit(string(src), "0"), "500", "unknown (invalid value reported)"},
 			{backlog.VertexSplit(string(src), "1"), "300", "unknown (invalid value reported)"},
 			{backlog.VertexSplit(string(src), "2"), "0", "0"},
 			{backlog.VertexSplit(string(src), "3"), "10", "1000"},
 			{backlog.VertexSplit(string(src2), "4"), "unknown (metric not reported)", "unknown (invalid value reported)"},
+		}, "unknown (some partitions unknown)"},
+		// Beam 2.70.0's classic runner on Flink 1.19.3, figures from the real
+		// tier (TestRealBeamSource): the split gauges change at checkpoints,
+		// pendingBytes on every fetch. Kafka's lag was 10,488 records.
+		{"Beam: the live pendingBytes scales the checkpoint-time split gauges", map[flinkapi.VertexID]map[string][]float64{
+			src: {
+				"Source__orders.source_splits_0_backlog_elements": {10938},
+				"Source__orders.source_splits_0_backlog_bytes":    {66102},
+				"Source__orders.pendingBytes":                     {63332},
+			},
+			src2: {
+				"Source__payments.pendingRecords": {7, 0},
+				"Source__payments.pendingBytes":   {700, 0},
+			},
+		}, []want{
+			{backlog.VertexSplit(string(src), "0"), "10480", "63332"},
+			{backlog.VertexSplit(string(src2), ""), "7", "700"},
+		}, "10487"},
+		// Caught up: the gauges keep their last values, pendingBytes is 0.
+		{"Beam caught up: pendingBytes 0 overrides the frozen split gauges", map[flinkapi.VertexID]map[string][]float64{
+			src: {
+				"Source__orders.source_splits_0_backlog_elements": {438},
+				"Source__orders.source_splits_0_backlog_bytes":    {3012},
+				"Source__orders.source_splits_1_backlog_elements": {5},
+				"Source__orders.source_splits_1_backlog_bytes":    {40},
+				"Source__orders.pendingBytes":                     {0, 0},
+			},
+			src2: {
+				"Source__payments.source_backlog_elements": {12},
+				"Source__payments.source_backlog_bytes":    {120},
+				"Source__payments.pendingBytes":            {60},
+			},
+		}, []want{
+			{backlog.VertexSplit(string(src), "0"), "0", "0"},
+			{backlog.VertexSplit(string(src), "1"), "0", "0"},
+			{backlog.VertexSplit(string(src2), ""), "6", "60"},
+		}, "6"},
+		{"Beam: unknown pendingBytes leaves the gauges; a backlog the gauges do not show is unknown", map[flinkapi.VertexID]map[string][]float64{
+			src: {
+				"Source__orders.source_splits_0_backlog_elements": {300},
+				"Source__orders.source_splits_0_backlog_bytes":    {3000},
+				"Source__orders.pendingBytes":                     {-1},
+			},
+			src2: {
+				"Source__payments.source_splits_0_backlog_elements": {0},
+				"Source__payments.source_splits_0_backlog_bytes":    {0},
+				"Source__payments.pendingBytes":                     {500},
+			},
+		}, []want{
+			{backlog.VertexSplit(string(src), "0"), "300", "3000"},
+			{backlog.VertexSplit(string(src2), "0"), "unknown (invalid value reported)", "unknown (invalid value reported)"},
 		}, "unknown (some partitions unknown)"},
 	}
 	for _, tt := range tests {
