@@ -52,6 +52,12 @@ type BeamJob struct {
 	Name string
 	// Parallelism is the pipeline's parallelism. Default: 1.
 	Parallelism int
+	// MaxParallelism is the runner's maxParallelism. Beam's Flink runner
+	// splits an unbounded source into this many splits when it is set (else
+	// into Parallelism), and KafkaIO into at most one reader per partition,
+	// so it decides how many readers one subtask's thread visits. Default:
+	// none (Flink's).
+	MaxParallelism int
 	// CheckpointInterval is the runner's checkpointingInterval; negative
 	// disables checkpoints (Beam's own default, under which KafkaIO never
 	// commits offsets nor sets its backlog gauges). Default:
@@ -85,7 +91,7 @@ func (j BeamJob) Validate() error {
 		return fmt.Errorf("%w: BeamJob needs BootstrapServers", ErrInvalidConfig)
 	case len(j.Topics) == 0 || j.Out == "":
 		return fmt.Errorf("%w: BeamJob needs Topics and Out", ErrInvalidConfig)
-	case j.Cost < 0 || j.Parallelism < 0 || j.MaxBundleSize < 0 || j.MaxBundleTime < 0 || j.PayloadBytes < 0 || j.SubmitTimeout < 0:
+	case j.Cost < 0 || j.Parallelism < 0 || j.MaxParallelism < 0 || j.MaxBundleSize < 0 || j.MaxBundleTime < 0 || j.PayloadBytes < 0 || j.SubmitTimeout < 0:
 		return fmt.Errorf("%w: BeamJob: negative Cost, Parallelism, MaxBundleSize, MaxBundleTime, PayloadBytes or SubmitTimeout", ErrInvalidConfig)
 	}
 	for _, s := range append([]string{j.Out, j.Group}, j.Topics...) {
@@ -140,6 +146,9 @@ func (j BeamJob) args(restPort int, jar string) []string {
 		"--parallelism=" + strconv.Itoa(j.Parallelism),
 		"--finishBundleBeforeCheckpointing=" + strconv.FormatBool(j.FinishBundleBeforeCheckpointing),
 		"--unalignedCheckpointEnabled=" + strconv.FormatBool(j.UnalignedCheckpoints),
+	}
+	if j.MaxParallelism > 0 {
+		a = append(a, "--maxParallelism="+strconv.Itoa(j.MaxParallelism))
 	}
 	if j.CheckpointInterval > 0 {
 		a = append(a, "--checkpointingInterval="+strconv.FormatInt(j.CheckpointInterval.Milliseconds(), 10))

@@ -19,6 +19,7 @@ func TestBeamJobDefaults(t *testing.T) {
 		{Field: "Cost", Doc: "0", Got: j.Cost, Want: time.Duration(0)},
 		{Field: "Name", Doc: "DefaultBeamJobName", Got: j.Name, Want: DefaultBeamJobName},
 		{Field: "Parallelism", Doc: "1", Got: j.Parallelism, Want: 1},
+		{Field: "MaxParallelism", Doc: "none (Flink's)", Got: slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--maxParallelism") }), Want: false},
 		{Field: "CheckpointInterval", Doc: "DefaultCheckpointInterval", Got: j.CheckpointInterval, Want: DefaultCheckpointInterval},
 		{Field: "MaxBundleSize", Doc: "Beam's (1000 records in streaming)", Got: slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--maxBundleSize") }), Want: false},
 		{Field: "MaxBundleTime", Doc: "Beam's (1 s in streaming)", Got: slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--maxBundleTimeMills") }), Want: false},
@@ -55,13 +56,13 @@ func TestBeamJobValidate(t *testing.T) {
 
 func TestBeamJobArgs(t *testing.T) {
 	j := BeamJob{BootstrapServers: "127.0.0.1:9092", Topics: []string{"hot", "idle"}, Out: "o", Cost: 1500 * time.Microsecond,
-		Parallelism: 2, CheckpointInterval: 10 * time.Second, MaxBundleSize: 10000, MaxBundleTime: 10 * time.Second,
+		Parallelism: 2, MaxParallelism: 8, CheckpointInterval: 10 * time.Second, MaxBundleSize: 10000, MaxBundleTime: 10 * time.Second,
 		FinishBundleBeforeCheckpointing: true, UnalignedCheckpoints: true, PayloadBytes: 2 << 20}.withDefaults()
 	got := strings.Join(j.args(8081, "/c/j.jar"), " ")
 	want := "--runner=FlinkRunner --flinkMaster=127.0.0.1:8081 --filesToStage=/c/j.jar --streaming=true " +
 		"--jobName=flinkscale-beamjob --bootstrapServers=127.0.0.1:9092 --inTopics=hot,idle --outTopic=o --groupId=beamjob " +
 		"--costMicros=1500 --parallelism=2 --finishBundleBeforeCheckpointing=true --unalignedCheckpointEnabled=true " +
-		"--checkpointingInterval=10000 --maxBundleSize=10000 --maxBundleTimeMills=10000 --payloadBytes=2097152"
+		"--maxParallelism=8 --checkpointingInterval=10000 --maxBundleSize=10000 --maxBundleTimeMills=10000 --payloadBytes=2097152"
 	if got != want {
 		t.Errorf("args:\n got %s\nwant %s", got, want)
 	}
