@@ -133,6 +133,17 @@ func (m *capModel) add(t time.Time, p int, s float64, exact bool, busy float64) 
 	return why
 }
 
+// exact reports whether any of the model's capacities was measured reading
+// flat out (a source with a backlog).
+func (m *capModel) exact() bool {
+	for _, pt := range m.pts {
+		if len(pt.x) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func appendSample(xs []float64, x float64) []float64 {
 	if len(xs) == capSamples {
 		copy(xs, xs[1:])

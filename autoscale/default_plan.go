@@ -225,10 +225,28 @@ func (d *Default) size(vp *vtxPlan, band float64, rising bool) {
 	default:
 		vp.ideal, vp.reach = vp.curve.smallest(vp.v, vp.keyed, limit, vp.need)
 	}
-	if vp.capNow < vp.dem.react && (vp.capNow*(1+band) < vp.dem.react || rising) {
+	if vp.capNow < vp.dem.react && (vp.capNow*(1+band) < vp.dem.react || rising) && !d.keepsUpUnproven(vp) {
 		vp.urgent = fmt.Sprintf("at %s it takes in up to %s rec/s, less than the %s rec/s expected before a new configuration could run",
 			plural(vp.v.Parallelism, "subtask"), num(vp.capNow), num(vp.dem.react))
 	}
+}
+
+// keepsUpUnproven reports whether vp is a source whose capacity rests on
+// busy time alone (never measured reading flat out) and that has no
+// records waiting: it reads all that arrives, so a demand above that
+// capacity proves it wrong rather than short. A source's busy time is
+// biased both ways: a FLIP-27 source's reads low (its fetcher works off
+// the task thread), and Beam's legacy source's does not fall with the rate
+// (24-36% busy while reading nothing, measured on Beam 2.70.0 on Flink
+// 1.19.3, docs/beam-fidelity.md), so that at 20 rec/s it reads a capacity
+// of 66 rec/s for a source that takes 20,000. Such a source becomes urgent
+// once records wait (its capacity is then measured exactly), or through
+// the lag.
+func (d *Default) keepsUpUnproven(vp *vtxPlan) bool {
+	if vp.v.Source == nil || vp.src == nil || vp.model == nil || vp.model.exact() {
+		return false
+	}
+	return !(waits(vp.src.lag, vp.src.backlog, vp.src.base) >= d.o.refresh.Seconds())
 }
 
 // limit is the most subtasks vertex v may get.
