@@ -93,6 +93,7 @@ func TestJobDefaults(t *testing.T) {
 		{Field: "StateBytes", Doc: "0, stateless", Got: v.StateBytes, Want: 0.0},
 		{Field: "NoBusyTime", Doc: "false", Got: v.NoBusyTime, Want: false},
 		{Field: "BusyBias", Doc: "0", Got: v.BusyBias, Want: 0.0},
+		{Field: "BusyFloor", Doc: "0", Got: v.BusyFloor, Want: 0.0},
 	}, docdefaults.EveryField())
 	docdefaults.Check(t, ".", "Source", []docdefaults.Row{
 		{Field: "Topic", Doc: "the vertex's ID", Got: v.Source.Topic, Want: "src"},

@@ -110,7 +110,8 @@
 //	slots that take time to arrive      Restarts.SlotArrival            0 (spare)    a session cluster; 30 s-2 min for a Kubernetes pod
 //	noise in busy time                  Metrics.BusyNoise               0.02         placeholder (issue 17)
 //	bias in busy time                   Vertex.BusyBias                 0            users report sources under-reporting (REFERENCE 3)
-//	no busy time (NaN)                  Vertex.NoBusyTime               false        legacy SourceFunction, Beam's UnboundedSourceWrapper
+//	no busy time (NaN)                  Vertex.NoBusyTime               false        legacy SourceFunction (Beam's UnboundedSourceWrapper on the seed's stack)
+//	busy time with a floor              Vertex.BusyFloor                0            Beam 2.70.0's UnboundedSourceWrapper on Flink 1.19.3: 0.24-0.36 idle
 //	stale cache entries                 Metrics.StaleRefresh            0            a fault to inject
 //	frozen metric cache                 Metrics.FreezeEvery, FreezeFor  never        a fault to inject
 //	metric gaps                         Metrics.Gaps                    0            a fault to inject

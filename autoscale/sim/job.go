@@ -60,6 +60,13 @@ type Vertex struct {
 	// waits outside the timed mailbox report too little). Above -1.
 	// Default: 0.
 	BusyBias float64
+	// BusyFloor is busy time the vertex reports whatever it reads: a
+	// subtask reports BusyFloor + (1 - BusyFloor) x its true busy time
+	// (after BusyBias). Beam's legacy Kafka source (Beam 2.70.0's
+	// UnboundedSourceWrapper on Flink 1.19.3) reported 0.24-0.36 while
+	// reading nothing and 1 flat out (docs/beam-fidelity.md): 0.3. In
+	// [0, 1). Default: 0.
+	BusyFloor float64
 }
 
 // Source describes the Kafka topic a source vertex reads.
@@ -251,6 +258,8 @@ func checkVertex(v Vertex) error {
 		return bad("state %g bytes is not a non-negative number", v.StateBytes)
 	case !(v.BusyBias > -1) || math.IsInf(v.BusyBias, 0):
 		return bad("busy bias %g is not a number above -1", v.BusyBias)
+	case !(v.BusyFloor >= 0 && v.BusyFloor < 1):
+		return bad("busy floor %g is not in [0, 1)", v.BusyFloor)
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (m *vertexMeter) reset(p int) {
 
 // updateViews closes the current view window of every vertex. A
 // subtask's busy time is the records it took in over what it could take in
-// (less while warming up), with the vertex's BusyBias and
+// (less while warming up), with the vertex's BusyBias and BusyFloor and
 // Config.Metrics.BusyNoise.
 func (s *Sim) updateViews() {
 	from := max(s.viewFrom, s.lastRestart)
@@ -114,6 +114,9 @@ func (s *Sim) updateViews() {
 				m.busy[j], m.bp[j] = v.winIn*v.shares[j]/full, v.winBlocked*v.shares[j]/full
 			}
 			m.busy[j] *= bias
+			if f := v.spec.BusyFloor; f > 0 {
+				m.busy[j] = f + (1-f)*min(m.busy[j], 1)
+			}
 			if noise > 0 {
 				m.busy[j] = min(1, max(0, m.busy[j]+noise*gaussian(&s.rnd.metrics)))
 			}

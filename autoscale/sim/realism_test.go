@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -102,6 +103,27 @@ func TestBusyNoiseBiasAndNaN(t *testing.T) {
 	m2, _, sd2 := meanStd(v2[1:])
 	if !near(mv1, 0.2, 0.02) || !near(m2, 0.4, 0.02) || !(sd2 > 0.02 && sd2 < 0.08) {
 		t.Errorf("v1 busy mean %.3f (want 0.2, biased), v2 mean %.3f sd %.3f (want 0.4, about 0.05)", mv1, m2, sd2)
+	}
+}
+
+// A busy floor (Beam's legacy source) reports floor + (1 - floor) x the
+// true busy time: 0.3 while idle, 0.3 + 0.7 x 0.4 at 40%.
+func TestBusyFloor(t *testing.T) {
+	job := chain(4, 10000, 1000, 1000)
+	job.Vertices[1].BusyFloor = 0.3
+	job.Vertices[2].BusyFloor = 0.3
+	s := newSim(t, quiet(), job, sim.Steady{Rate: 100}) // 400 records/s: v1 and v2 truly 0.4 busy
+	s.Advance(time.Minute)
+	obs := s.Observe()
+	if b := value(t, "v1 busy", vertex(t, obs, "v1").Busy); !near(b, 0.3+0.7*0.4, 0.01) {
+		t.Errorf("v1 busy %.3f at 40%% with a 0.3 floor, want %.3f", b, 0.3+0.7*0.4)
+	}
+	for _, f := range []float64{-0.1, 1, math.NaN()} {
+		bad := chain(4, 10000, 1000)
+		bad.Vertices[1].BusyFloor = f
+		if _, err := sim.New(sim.Config{}, bad, sim.Steady{Rate: 1}); !errors.Is(err, sim.ErrInvalidConfig) {
+			t.Errorf("BusyFloor %v: %v, want ErrInvalidConfig", f, err)
+		}
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 //	savepoint-redeploy      every rescale a savepoint redeploy (3 min) on a bursty trace      yes
 //	legacy-source           the source reports no busy time (NaN), and binds (1,500/subtask)  yes
 //	under-reporting-source  the source reports half its busy time, and binds                  yes
+//	beam-source             the source's busy time has Beam's floor (0.3)                     yes
 //	frozen-metrics          the metric cache freezes for 8 min in every 45 min                yes
 //	stale-metrics           each refresh misses a vertex with probability 0.3                 yes
 //	metric-gaps             each refresh loses one metric of a vertex with probability 0.2    yes
@@ -53,6 +54,9 @@ func Robustness(seed uint64) []Scenario {
 		j.Vertices[0].Capacity, j.Vertices[0].NoBusyTime, j.Vertices[0].BusyBias = 1500, nan, bias
 		return j
 	}
+	beamSource := OrdersJob()
+	beamSource.Vertices = slices.Clone(beamSource.Vertices)
+	beamSource.Vertices[0].BusyFloor = 0.3
 	hot := Skewed{Trace: day, HotFactor: 50}
 	poisoned := func(j Job, k int) Job {
 		j.Vertices = slices.Clone(j.Vertices)
@@ -79,6 +83,8 @@ func Robustness(seed uint64) []Scenario {
 			About: "a source without busy time (NaN) that must scale"},
 		{Name: "under-reporting-source", Job: bindingSource(false, -0.5), Trace: day,
 			About: "a source reporting half its busy time, which must scale"},
+		{Name: "beam-source", Job: beamSource, Trace: day,
+			About: "Beam's legacy Kafka source: 0.3 busy while reading nothing (measured, docs/beam-fidelity.md)"},
 		{Name: "frozen-metrics", Job: orders, Trace: day,
 			Setup: func(c *Config) { c.Metrics.FreezeEvery, c.Metrics.FreezeFor = 45*time.Minute, 8*time.Minute },
 			About: "the JobManager's metric cache stuck for 8 min in every 45 while Kafka's lag stays fresh"},
