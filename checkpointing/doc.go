@@ -46,7 +46,12 @@
 // EstimateSize estimates one checkpoint: state, plus the open bundle's
 // output when bundles are not finished first (elements in flight x element
 // size), plus a copy of the serialized PipelineOptions per coder serializer
-// (BEAM-8577), times the pipelines in the job. AnalyzeOptions reads
+// (BEAM-8577), times the pipelines in the job. Both terms are the seed's
+// Beam: on Beam 2.70.0 (measured on the real tier, docs/beam-checkpoints.md)
+// the coder serializer no longer carries the options, and only output
+// emitted while a bundle finishes is buffered, so a pipeline whose DoFns
+// emit from @ProcessElement checkpoints its state alone whatever its bundle
+// settings or options (SizeInputs says which inputs to zero). AnalyzeOptions reads
 // PipelineOptions as Beam serializes them and reports their size, the
 // largest entries, the application values among them and the bytes per
 // checkpoint that trimming those would save: never negative, and nothing

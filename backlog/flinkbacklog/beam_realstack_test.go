@@ -35,6 +35,7 @@ const (
 	bsRecords = 20000
 	bsWarm    = 1000
 	bsBlind   = 3 * time.Second // see bsCheck
+	bsLoose   = 1000            // records: a second's reading at about 940 records/s
 	bsCost    = time.Millisecond
 	bsGroup   = "beamjob"
 )
@@ -170,7 +171,7 @@ func bsCheck(t *testing.T, samples []bsSample, burst time.Time) {
 	// from it miss the burst just written: the first seconds after it are
 	// measured, not checked.
 	seen := time.Duration(-1)
-	var draining, gaugeOff, caught int
+	var draining, gaugeOff, fbOff, caught int
 	var worstFB, worstGauge float64
 	busyIdle := [2]float64{math.Inf(1), math.Inf(-1)}
 	for i, smp := range samples {
@@ -194,11 +195,18 @@ func bsCheck(t *testing.T, samples []bsSample, burst time.Time) {
 			draining++
 			// The counters may move between the reads: the truth is
 			// bracketed by the reads before and after the snapshot.
+			// The counters themselves step once a metrics fetch: a sample
+			// may see them a fetch apart (0.5 s, seen once in some runs),
+			// so every sample is held to a second's reading (bsLoose) and
+			// all but a tenth to the tight tolerance.
 			lo, hi := min(smp.truthBefore, smp.truth), max(smp.truthBefore, smp.truth)
 			tol := 200 + 0.03*float64(hi)
 			errFB := max(float64(lo-rec), float64(rec-hi), 0)
-			if !known || errFB > tol {
-				t.Errorf("sample %d: flinkbacklog %v records, Kafka's lag at the emitted position %d-%d (tolerance %.0f)", i, smp.entry.Records, lo, hi, tol)
+			if !known || errFB > tol+bsLoose {
+				t.Errorf("sample %d: flinkbacklog %v records, Kafka's lag at the emitted position %d-%d (tolerance %.0f)", i, smp.entry.Records, lo, hi, tol+bsLoose)
+			}
+			if errFB > tol {
+				fbOff++
 			}
 			worstFB = max(worstFB, errFB)
 
@@ -217,8 +225,11 @@ func bsCheck(t *testing.T, samples []bsSample, burst time.Time) {
 	}
 	last := samples[len(samples)-1]
 	t.Logf("MEASURE beam source: the burst first seen by flinkbacklog %v after it was written", seen.Round(10*time.Millisecond))
-	t.Logf("MEASURE beam source: %d samples while draining: flinkbacklog within %.0f records of Kafka's lag, the split gauge alone within %.0f (%d samples off by more than the tolerance); %d samples caught up: flinkbacklog 0, the split gauge %.0f records and %.0f bytes, pendingBytes %.0f; the source's busy time while caught up %.0f-%.0f ms/s",
-		draining, worstFB, worstGauge, gaugeOff, caught, last.elements, last.bytes, last.pendingBytes, busyIdle[0], busyIdle[1])
+	t.Logf("MEASURE beam source: %d samples while draining: flinkbacklog within %.0f records of Kafka's lag (%d samples off by more than the tolerance), the split gauge alone within %.0f (%d samples); %d samples caught up: flinkbacklog 0, the split gauge %.0f records and %.0f bytes, pendingBytes %.0f; the source's busy time while caught up %.0f-%.0f ms/s",
+		draining, worstFB, fbOff, worstGauge, gaugeOff, caught, last.elements, last.bytes, last.pendingBytes, busyIdle[0], busyIdle[1])
+	if fbOff > draining/10 || fbOff >= max(gaugeOff, 1) {
+		t.Errorf("flinkbacklog off by more than the tolerance in %d of %d samples while draining (the split gauge alone in %d)", fbOff, draining, gaugeOff)
+	}
 	if draining < 5 || caught < 5 {
 		t.Errorf("%d samples while draining, %d caught up: too few to check", draining, caught)
 	}
@@ -344,14 +355,20 @@ func bsTake(ctx context.Context, c *flinkapi.Client, kv *realtest.Offsets, id fl
 }
 
 // bsTruth reads Kafka's end offsets less the records the source vertex
-// emitted (the job's counters, as fresh as the JobManager's last metrics
-// fetch), and less the group's committed offsets.
+// emitted (its subtasks' numRecordsOut, as fresh as the JobManager's last
+// metrics fetch, read as flinkbacklog reads its gauges: the job details'
+// vertex counters were seen frozen for a whole run on Flink 1.19.3), and
+// less the group's committed offsets.
 func bsTruth(ctx context.Context, c *flinkapi.Client, kv *realtest.Offsets, id flinkapi.JobID, v flinkapi.VertexID) (emitted, committed int64, err error) {
-	d, err := c.JobDetails(ctx, id)
+	res, err := c.VertexMetrics(ctx, id, v, flinkapi.MetricsQuery{Names: []string{flinkapi.MetricNumRecordsOut}, Aggregations: []flinkapi.Aggregation{flinkapi.AggSum}})
 	if err != nil {
 		return 0, 0, err
 	}
-	sv, _ := d.Vertex(v)
+	m, ok := res.Metrics[flinkapi.MetricNumRecordsOut]
+	out, okV := m.Value(flinkapi.AggSum)
+	if !ok || !okV {
+		return 0, 0, fmt.Errorf("the source's %s not reported", flinkapi.MetricNumRecordsOut)
+	}
 	ends, err := kv.Ends(bsHot)
 	if err != nil {
 		return 0, 0, err
@@ -365,5 +382,5 @@ func bsTruth(ctx context.Context, c *flinkapi.Client, kv *realtest.Offsets, id f
 		end += ends[p]
 		done += max(comm[p], 0)
 	}
-	return end - sv.Metrics.WriteRecords, end - done, nil
+	return end - int64(out), end - done, nil
 }

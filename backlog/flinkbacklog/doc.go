@@ -66,7 +66,7 @@
 // scaled by pendingBytes over the splits' bytes (the gauges' own average
 // record size). That tracked Kafka's lag within about 100 records over the
 // whole drain, where the gauges alone were up to 480 records off. A burst
-// shows up about a second after it is written, when the reader's offset
+// shows up 0.25-3 s after it is written, when the reader's offset
 // fetcher next learns the partitions' end offsets. pendingBytes -1 (not
 // known yet) leaves the gauges as they are; pendingBytes above 0 with
 // splits that show no bytes makes their records unknown. The SDF read's
